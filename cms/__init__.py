@@ -1,0 +1,1 @@
+"""Newsroom content and people: Wagtail pages, snippets, accounts and the headless API."""

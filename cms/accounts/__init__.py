@@ -1,0 +1,1 @@
+"""Media-professional accounts, password policy and reset codes."""

@@ -1,0 +1,1 @@
+"""The headless REST API: Wagtail API v2 router, our endpoints and the OpenAPI schema."""

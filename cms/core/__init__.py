@@ -1,0 +1,1 @@
+"""Site-wide pieces: the home page, locales and shared templates."""

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "cms.core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from .locales import sync_content_locales_after_migrate
+
+        # Like Django's own permissions, locales follow the settings after every migrate,
+        # so a fresh database (or a new entry in LANGUAGES) is ready to translate into.
+        post_migrate.connect(sync_content_locales_after_migrate, sender=self)

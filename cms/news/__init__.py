@@ -1,0 +1,1 @@
+"""News index and news pages."""

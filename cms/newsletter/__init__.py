@@ -1,0 +1,1 @@
+"""Newsletter subscriptions with double opt-in."""

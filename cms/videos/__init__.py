@@ -1,0 +1,1 @@
+"""Video assets, renditions, shot lists and clips (partial downloads)."""

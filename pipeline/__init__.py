@@ -1,0 +1,1 @@
+"""Events, outbox, relay, RabbitMQ topology, consumers and worker jobs."""

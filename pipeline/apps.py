@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PipelineConfig(AppConfig):
+    name = "pipeline"
+    verbose_name = _("Event pipeline")

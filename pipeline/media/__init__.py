@@ -1,0 +1,1 @@
+"""Media processing with ffmpeg and moviepy: probe, renditions, posters, clips."""

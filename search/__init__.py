@@ -1,0 +1,1 @@
+"""Portal search: documents, mappings, index management, query service and backends."""

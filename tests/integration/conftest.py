@@ -1,0 +1,52 @@
+"""Integration tests talk to the real PostgreSQL, RabbitMQ and Elasticsearch.
+
+`make test` starts them and exports their URLs (docker/services.sh env). Without them these
+tests fail loudly instead of skipping: a green run must mean the real services were used.
+"""
+
+import os
+from collections.abc import Iterator
+
+import pika
+import pytest
+from django.conf import settings
+from elasticsearch import Elasticsearch
+
+HOW_TO_START = 'run `make test`, or `make services && eval "$(docker/services.sh env)"`'
+
+
+def _required_url(name: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        pytest.fail(f"{name} is not set: integration tests need the real service; {HOW_TO_START}")
+    return value
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgresql_is_the_database() -> None:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        pytest.fail(f"integration tests need PostgreSQL, got {engine}; {HOW_TO_START}")
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> str:
+    return _required_url("RABBITMQ_URL")
+
+
+@pytest.fixture
+def amqp_channel(rabbitmq_url: str) -> Iterator[pika.adapters.blocking_connection.BlockingChannel]:
+    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq_url))
+    try:
+        yield connection.channel()
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_client() -> Iterator[Elasticsearch]:
+    client = Elasticsearch(_required_url("ELASTICSEARCH_URL"), request_timeout=30)
+    try:
+        yield client
+    finally:
+        client.close()

@@ -1,0 +1,47 @@
+"""The search tests run against a real Elasticsearch 8.14 node with the language analyzers."""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from elasticsearch import Elasticsearch
+
+
+@pytest.fixture
+def french_index(elasticsearch_client: Elasticsearch) -> Iterator[str]:
+    name = f"test-smoke-{uuid.uuid4().hex}"
+    elasticsearch_client.indices.create(
+        index=name,
+        mappings={"properties": {"title": {"type": "text", "analyzer": "french"}}},
+    )
+    try:
+        yield name
+    finally:
+        elasticsearch_client.indices.delete(index=name)
+
+
+def _tokens(client: Elasticsearch, index: str, text: str) -> list[str]:
+    response = client.indices.analyze(index=index, analyzer="french", text=text)
+    return [token["token"] for token in response["tokens"]]
+
+
+def test_server_is_elasticsearch_8_14(elasticsearch_client):
+    version = elasticsearch_client.info()["version"]["number"]
+    assert version.startswith("8.14."), version
+
+
+def test_french_analyzer_reduces_plural_and_singular_to_one_token(
+    elasticsearch_client, french_index
+):
+    plural = _tokens(elasticsearch_client, french_index, "Réunions")
+    singular = _tokens(elasticsearch_client, french_index, "réunion")
+    assert plural == singular
+    assert len(plural) == 1
+
+
+def test_french_field_matches_across_inflections(elasticsearch_client, french_index):
+    elasticsearch_client.index(
+        index=french_index, id="1", document={"title": "Réunions des chefs"}, refresh=True
+    )
+    hits = elasticsearch_client.search(index=french_index, query={"match": {"title": "réunion"}})
+    assert [hit["_id"] for hit in hits["hits"]["hits"]] == ["1"]
