@@ -179,4 +179,6 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # pika narrates every connection step at INFO; only its problems are worth a line.
+    "loggers": {"pika": {"level": "WARNING"}},
 }

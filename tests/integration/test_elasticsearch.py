@@ -29,7 +29,8 @@ def test_server_is_elasticsearch_8_14(elasticsearch_client):
     # GET / (client.info) belongs to the rest-root module, absent from the dev distribution.
     nodes = elasticsearch_client.nodes.info(metric="plugins")["nodes"].values()
     versions = {node["version"] for node in nodes}
-    assert versions and all(version.startswith("8.14.") for version in versions), versions
+    assert versions
+    assert all(version.startswith("8.14.") for version in versions), versions
 
 
 def test_cluster_is_healthy(elasticsearch_client):
@@ -52,3 +53,32 @@ def test_french_field_matches_across_inflections(elasticsearch_client, french_in
     )
     hits = elasticsearch_client.search(index=french_index, query={"match": {"title": "réunion"}})
     assert [hit["_id"] for hit in hits["hits"]["hits"]] == ["1"]
+
+
+def test_custom_french_chain_folds_elisions_accents_and_plurals(elasticsearch_client):
+    """The token filters search/ builds its analyzers from (elision, asciifolding, stemmer)."""
+    name = f"test-smoke-{uuid.uuid4().hex}"
+    elasticsearch_client.indices.create(
+        index=name,
+        settings={
+            "analysis": {
+                "filter": {"french_light": {"type": "stemmer", "language": "light_french"}},
+                "analyzer": {
+                    "folded_french": {
+                        "tokenizer": "standard",
+                        "filter": ["elision", "lowercase", "asciifolding", "french_light"],
+                    }
+                },
+            }
+        },
+    )
+    try:
+        response = elasticsearch_client.indices.analyze(
+            # French typography's apostrophe (U+2019), as press officers type it.
+            index=name,
+            analyzer="folded_french",
+            text="L\u2019État des réunions",
+        )
+    finally:
+        elasticsearch_client.indices.delete(index=name)
+    assert [token["token"] for token in response["tokens"]] == ["etat", "des", "reunion"]

@@ -29,5 +29,6 @@ def test_message_round_trips_through_a_queue(amqp_channel):
 
 
 def test_broker_is_rabbitmq(amqp_channel):
+    # The broker announces itself in the AMQP handshake (connection.start).
     server = amqp_channel.connection._impl.server_properties
-    assert server["product"] == b"RabbitMQ"
+    assert server["product"] == "RabbitMQ"
