@@ -114,7 +114,9 @@ postgres_up() {
         say "PostgreSQL   reusing DATABASE_URL ($host:$port)"
         return
     fi
-    command -v pg_ctlcluster >/dev/null && [ -n "$(pg_version_dir)" ] || apt_install postgresql
+    if ! command -v pg_ctlcluster >/dev/null || [ -z "$(pg_version_dir)" ]; then
+        apt_install postgresql
+    fi
     local version port
     version=$(pg_version_dir)
     if [ -z "$(pg_cluster_port "$version")" ]; then
@@ -334,7 +336,7 @@ elasticsearch_down() {
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
         kill "$(cat "$pidfile")"
         for _ in $(seq 60); do
-            [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null || break
+            if [ ! -f "$pidfile" ] || ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then break; fi
             sleep 1
         done
         say "Elasticsearch stopped"
@@ -356,7 +358,9 @@ elasticsearch_status() {
 ffmpeg_version() { ffmpeg -hide_banner -version 2>/dev/null | awk 'NR == 1 { print $3 }'; }
 
 ffmpeg_up() {
-    command -v ffprobe >/dev/null && command -v ffmpeg >/dev/null || apt_install ffmpeg
+    if ! command -v ffprobe >/dev/null || ! command -v ffmpeg >/dev/null; then
+        apt_install ffmpeg
+    fi
     say "ffmpeg       $(ffmpeg_version) ($(command -v ffmpeg), $(command -v ffprobe))"
 }
 
