@@ -179,6 +179,10 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # pika narrates every connection step at INFO; only its problems are worth a line.
-    "loggers": {"pika": {"level": "WARNING"}},
+    # These narrate every connection, background task or redirect at INFO; only their
+    # problems are worth a line.
+    "loggers": {
+        name: {"level": "WARNING"}
+        for name in ("pika", "django_tasks", "wagtail.contrib.redirects")
+    },
 }

@@ -1,0 +1,247 @@
+"""Video assets: the translatable metadata editors manage, and the media the pipeline derives.
+
+A `Video` is one locale's metadata (title, description, shot list…); its translations share
+one `VideoMedia`, the uploaded source file with everything the media pipeline derives from it
+(probe metadata, renditions, poster), so a video is stored and transcoded once, whatever the
+number of languages it is described in.
+"""
+
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import (
+    CollectionMember,
+    DraftStateMixin,
+    Orderable,
+    RevisionMixin,
+    TranslatableMixin,
+)
+from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField, TranslatableField
+
+from .panels import VideoMediaPanel
+
+VIDEO_EXTENSIONS = ["mp4", "m4v", "mov", "webm", "mkv", "mxf", "avi", "mpg", "mpeg", "ts"]
+
+
+class VideoMedia(models.Model):
+    """The source file of a video and the state of its processing by the media pipeline."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    source = models.FileField(
+        _("source file"),
+        upload_to="videos/originals/%Y/%m/",
+        max_length=500,
+        validators=[FileExtensionValidator(VIDEO_EXTENSIONS)],
+    )
+    original_filename = models.CharField(_("original file name"), max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(_("file size (bytes)"), null=True, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status, default=Status.UPLOADED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    # Filled in by the probe (ffprobe) in the media pipeline.
+    duration = models.FloatField(_("duration (seconds)"), null=True, blank=True)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    frame_rate = models.FloatField(_("frame rate"), null=True, blank=True)
+    rotation = models.SmallIntegerField(_("rotation (degrees)"), default=0)
+    video_codec = models.CharField(_("video codec"), max_length=50, blank=True)
+    audio_codec = models.CharField(_("audio codec"), max_length=50, blank=True)
+    has_audio = models.BooleanField(_("has audio"), default=False)
+
+    poster = models.ImageField(
+        _("poster"), upload_to="videos/posters/%Y/%m/", max_length=500, blank=True
+    )
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("video media")
+        verbose_name_plural = _("video media")
+
+    def __str__(self) -> str:
+        return self.original_filename or self.source.name
+
+
+class Rendition(models.Model):
+    """One encoded version of a video's media, e.g. the 720p MP4."""
+
+    media = models.ForeignKey(
+        VideoMedia, on_delete=models.CASCADE, related_name="renditions", verbose_name=_("media")
+    )
+    name = models.CharField(_("name"), max_length=20, help_text=_("e.g. 1080p, 720p, 360p"))
+    file = models.FileField(_("file"), upload_to="videos/renditions/%Y/%m/", max_length=500)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    bytes = models.PositiveBigIntegerField(_("size (bytes)"))
+    video_codec = models.CharField(_("video codec"), max_length=50, blank=True)
+    audio_codec = models.CharField(_("audio codec"), max_length=50, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rendition")
+        verbose_name_plural = _("renditions")
+        ordering = ["-height"]
+        constraints = [
+            models.UniqueConstraint(fields=["media", "name"], name="unique_rendition_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.width}×{self.height})"
+
+
+class VideoTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "videos.Video", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class Video(
+    TranslatableMixin,
+    DraftStateMixin,
+    RevisionMixin,
+    CollectionMember,
+    index.Indexed,
+    ClusterableModel,
+):
+    """A video asset as editors describe it, in one locale."""
+
+    media = models.ForeignKey(
+        VideoMedia,
+        verbose_name=_("media"),
+        on_delete=models.PROTECT,
+        related_name="videos",
+        null=True,
+        blank=True,
+    )
+    title = models.CharField(_("title"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    recording_date = models.DateField(_("recording date"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=255, blank=True)
+    credit = models.CharField(_("credit"), max_length=255, blank=True)
+    copyright_notice = models.CharField(_("copyright"), max_length=255, blank=True)
+    usage_terms = models.TextField(
+        _("usage terms"),
+        blank=True,
+        help_text=_("What journalists may do with this video, e.g. free for editorial use."),
+    )
+    tags = ClusterTaggableManager(through=VideoTag, blank=True, verbose_name=_("tags"))
+    # Lets revisions be deleted with their video (Wagtail's pattern for snippet revisions).
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="video")
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [FieldPanel("source_file"), VideoMediaPanel()],
+            heading=_("Source file, renditions and player"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("recording_date"), FieldPanel("location")]),
+                FieldRowPanel([FieldPanel("credit"), FieldPanel("copyright_notice")]),
+                FieldPanel("usage_terms"),
+            ],
+            heading=_("Recording and rights"),
+        ),
+        FieldPanel("tags"),
+        FieldPanel("collection"),
+        InlinePanel("shot_list", heading=_("Shot list"), label=_("Shot")),
+    ]
+
+    translatable_fields = [
+        TranslatableField("title"),
+        TranslatableField("description"),
+        TranslatableField("location"),
+        TranslatableField("usage_terms"),
+        TranslatableField("shot_list"),
+        SynchronizedField("media"),
+        SynchronizedField("recording_date"),
+        SynchronizedField("credit"),
+        SynchronizedField("copyright_notice"),
+        SynchronizedField("collection"),
+        SynchronizedField("tags"),
+    ]
+
+    search_fields = [
+        *CollectionMember.search_fields,
+        index.SearchField("title", boost=3),
+        index.AutocompleteField("title"),
+        index.SearchField("description"),
+        index.SearchField("location"),
+        index.FilterField("locale_id"),
+        index.FilterField("live"),
+    ]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("video")
+        verbose_name_plural = _("videos")
+        ordering = ["-recording_date", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def revisions(self) -> models.QuerySet:
+        return self._revisions
+
+    @property
+    def status(self) -> str:
+        """The processing status of the media; a video without a file is still uploading."""
+        return self.media.status if self.media else VideoMedia.Status.UPLOADED
+
+    def get_status_display(self) -> str:
+        return str(VideoMedia.Status(self.status).label)
+
+    @property
+    def duration(self) -> float | None:
+        return self.media.duration if self.media else None
+
+
+class ShotListEntry(TranslatableMixin, Orderable):
+    """One shot of a video: from `start` to `end` (seconds), what is seen and heard."""
+
+    video = ParentalKey(Video, on_delete=models.CASCADE, related_name="shot_list")
+    start = models.DecimalField(
+        _("start (s)"), max_digits=9, decimal_places=3, validators=[MinValueValidator(0)]
+    )
+    end = models.DecimalField(
+        _("end (s)"), max_digits=9, decimal_places=3, validators=[MinValueValidator(0)]
+    )
+    description = models.TextField(_("description"))
+
+    panels = [FieldRowPanel([FieldPanel("start"), FieldPanel("end")]), FieldPanel("description")]
+
+    translatable_fields = [
+        TranslatableField("description"),
+        SynchronizedField("start"),
+        SynchronizedField("end"),
+    ]
+
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
+        verbose_name = _("shot")
+        verbose_name_plural = _("shot list")
+
+    def __str__(self) -> str:
+        return f"{self.start}–{self.end}: {self.description[:50]}"
+
+    def clean(self) -> None:
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValidationError({"end": _("A shot must end after it starts.")})

@@ -1,0 +1,19 @@
+"""Admin panel showing a video's media: processing status, probe metadata, renditions, player."""
+
+from typing import Any
+
+from wagtail.admin.panels import Panel
+
+
+class VideoMediaPanel(Panel):
+    """Read-only: what the media pipeline knows about the video's source file."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "videos/panels/video_media.html"
+
+        def get_context_data(self, parent_context: dict[str, Any] | None = None) -> dict:
+            context = super().get_context_data(parent_context)
+            media = self.instance.media if self.instance.media_id else None
+            context["media"] = media
+            context["renditions"] = list(media.renditions.all()) if media else []
+            return context

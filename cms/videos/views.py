@@ -1,0 +1,28 @@
+"""Admin views of video assets (Wagtail snippet viewset)."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import ObjectList
+from wagtail.admin.ui.tables import Column, UpdatedAtColumn
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .forms import VideoForm
+from .models import Video
+
+
+class VideoViewSet(SnippetViewSet):
+    model = Video
+    icon = "media"
+    menu_label = _("Videos")
+    menu_order = 200
+    add_to_admin_menu = True
+    list_display = [
+        "title",
+        Column("status", label=_("Processing"), accessor="get_status_display"),
+        Column("duration", label=_("Duration (s)"), accessor="duration"),
+        "locale",
+        UpdatedAtColumn(),
+    ]
+    list_filter = ["locale", "live", "media__status"]
+    search_fields = ["title", "description", "location"]
+    # The form adds the source-file upload to the model's panels.
+    edit_handler = ObjectList(Video.panels, base_form_class=VideoForm)
