@@ -1,0 +1,116 @@
+"""News: the index that lists articles, and the article page itself."""
+
+from typing import Any
+
+from django.core.paginator import Page as PaginatorPage
+from django.core.paginator import Paginator
+from django.db import models
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from cms.core.blocks import BodyBlock
+
+NEWS_PER_PAGE = 12
+
+
+class NewsIndexPage(Page):
+    introduction = RichTextField(
+        _("introduction"), blank=True, features=["bold", "italic", "link"]
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+
+    parent_page_types = ["core.HomePage"]
+    subpage_types = ["news.NewsPage"]
+
+    class Meta:
+        verbose_name = _("news index")
+        verbose_name_plural = _("news indexes")
+
+    def paginated_news(self, page_number: Any) -> PaginatorPage:
+        """The live articles under this index, newest first, one page of the listing."""
+        from .selectors import live_news_pages  # selectors build on this module
+
+        paginator = Paginator(live_news_pages(parent=self), NEWS_PER_PAGE)
+        return paginator.get_page(page_number)
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        context["news_pages"] = self.paginated_news(request.GET.get("page"))
+        return context
+
+
+class NewsPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "news.NewsPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class NewsPage(Page):
+    standfirst = models.TextField(
+        _("standfirst"), help_text=_("The opening summary shown under the title and in listings.")
+    )
+    publication_date = models.DateField(_("publication date"), default=timezone.localdate)
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hero_caption = models.CharField(_("hero image caption"), max_length=300, blank=True)
+    hero_credit = models.CharField(_("hero image credit"), max_length=200, blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
+    tags = ClusterTaggableManager(through=NewsPageTag, blank=True, verbose_name=_("tags"))
+    countries = ParentalManyToManyField(
+        "core.Country", blank=True, related_name="+", verbose_name=_("countries and partners")
+    )
+    people = ParentalManyToManyField(
+        "core.Person", blank=True, related_name="+", verbose_name=_("people")
+    )
+    topics = ParentalManyToManyField(
+        "core.Topic", blank=True, related_name="+", verbose_name=_("topics")
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("standfirst"),
+        FieldPanel("publication_date"),
+        MultiFieldPanel(
+            [FieldPanel("hero_image"), FieldPanel("hero_caption"), FieldPanel("hero_credit")],
+            heading=_("Hero image"),
+        ),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [
+                FieldPanel("topics"),
+                FieldPanel("countries"),
+                FieldPanel("people"),
+                FieldPanel("tags"),
+            ],
+            heading=_("Classification"),
+        ),
+    ]
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("standfirst", boost=2),
+        index.SearchField("body"),
+        index.FilterField("publication_date"),
+    ]
+
+    parent_page_types = ["news.NewsIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("news page")
+        verbose_name_plural = _("news pages")
