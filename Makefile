@@ -29,6 +29,7 @@ install: $(BIN)/.installed  ## Create .venv and install the locked dependencies
 demo: install  ## Migrate, print an admin login and serve http://127.0.0.1:8000 (embedded defaults)
 	mkdir -p var
 	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
 	$(MANAGE) create_demo_admin
 	@echo "Wagtail admin: http://127.0.0.1:8000/admin/   site: http://127.0.0.1:8000/"
 	$(MANAGE) runserver 127.0.0.1:8000
