@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils.html import escape
 from django.utils.text import slugify
-from wagtail.models import Locale, Page, TranslatableMixin
+from wagtail.models import Locale, Page, Site, TranslatableMixin
 from wagtail_localize.models import Translation, TranslationSource
 
 from cms.core.models import Country, HomePage, Person, Taxonomy, Topic
@@ -137,18 +138,24 @@ def load_demo_content() -> dict[str, Any]:
         Locale.objects.get(language_code="en"),
         Locale.objects.get(language_code="fr"),
     )
-    # One transaction per step, not one for everything: wagtail-localize publishes a
-    # translation when its transaction commits, from the page as it was then, so a single
-    # outer transaction would publish stale copies of pages that gained children meanwhile.
-    # A failed run leaves the finished steps behind; the next run completes the rest.
     with transaction.atomic():
+        _point_site_at_demo_address()
         terms = _load_taxonomies(seed, english, french)
-    videos = [_load_video(demo, english, french) for demo in DEMO_VIDEOS]
-    home = HomePage.objects.get(locale=english, depth=2)
-    _translate(home, french, {"Newsroom": "Newsroom", home.slug: home.slug})
-    news_index = _news_index(home, english, french)
-    article = _load_article(seed, terms, news_index, english, french)
+        videos = [_load_video(demo, english, french) for demo in DEMO_VIDEOS]
+        home = HomePage.objects.get(locale=english, depth=2)
+        _translate(home, french, {"Newsroom": "Newsroom", home.slug: home.slug})
+        news_index = _news_index(home, english, french)
+        article = _load_article(seed, terms, news_index, english, french)
     return {"article": article, "news_index": news_index, "videos": videos}
+
+
+def _point_site_at_demo_address() -> None:
+    """Absolute page URLs (html_url in the API) name the address the demo is served at."""
+    address = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+    default_port = 443 if address.scheme == "https" else 80
+    Site.objects.filter(is_default_site=True).update(
+        hostname=address.hostname or "localhost", port=address.port or default_port
+    )
 
 
 # --- Taxonomies ----------------------------------------------------------------------------
@@ -201,7 +208,6 @@ def _load_taxonomies(seed: dict, english: Locale, french: Locale) -> dict[str, l
 # --- Videos --------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def _load_video(demo: DemoVideo, english: Locale, french: Locale) -> Video:
     key = _key(f"Video:{demo.filename}")
     video = Video.objects.filter(translation_key=key, locale=english).first()
@@ -244,7 +250,6 @@ def _load_video(demo: DemoVideo, english: Locale, french: Locale) -> Video:
 # --- Pages ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def _news_index(home: HomePage, english: Locale, french: Locale) -> NewsIndexPage:
     index = NewsIndexPage.objects.filter(translation_key=_key("NewsIndexPage"), locale=english)
     news_index = index.first()
@@ -272,7 +277,6 @@ def _body(blocks: list[dict[str, str]]) -> list[tuple[str, Any]]:
     return body
 
 
-@transaction.atomic
 def _load_article(
     seed: dict,
     terms: dict[str, list[Taxonomy]],
@@ -335,6 +339,9 @@ def _translate(instance: TranslatableMixin, locale: Locale, strings: dict[str, s
     for entry in po:
         entry.msgstr = strings[entry.msgid]
     translation.import_po(po)
-    publish = not isinstance(instance, Page) or instance.live
-    translation.save_target(publish=publish)
+    # Published here rather than by save_target(publish=True), which defers it to the end of
+    # the transaction and then publishes the page as it was before later steps added to it.
+    translation.save_target(publish=False)
+    if not isinstance(instance, Page) or instance.live:
+        instance.get_translation(locale).get_latest_revision().publish()
     logger.info("translated %s into %s", instance, locale.language_code)
