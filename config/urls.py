@@ -1,4 +1,4 @@
-"""URL routes: the Wagtail admin, language switching, and locale-prefixed site pages."""
+"""URL routes: the Wagtail admin, the API, language switching, and locale-prefixed pages."""
 
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
@@ -11,6 +11,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The headless API is language-neutral: locales are chosen with ?locale=, not the path.
+    path("api/v2/", include("cms.api.urls")),
 ]
 
 if settings.DEBUG:

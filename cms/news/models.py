@@ -12,10 +12,13 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.api.fields import TaxonomyTermsField
 from cms.core.blocks import BodyBlock
 
 NEWS_PER_PAGE = 12
@@ -27,6 +30,7 @@ class NewsIndexPage(Page):
     )
 
     content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    api_fields = [APIField("introduction")]
 
     parent_page_types = ["core.HomePage"]
     subpage_types = ["news.NewsPage"]
@@ -99,6 +103,20 @@ class NewsPage(Page):
             ],
             heading=_("Classification"),
         ),
+    ]
+
+    # The `pages/<id>/` API fields (cms/api); taxonomy terms come in the page's language.
+    api_fields = [
+        APIField("standfirst"),
+        APIField("publication_date"),
+        APIField("hero_image", serializer=ImageRenditionField("fill-1600x900")),
+        APIField("hero_caption"),
+        APIField("hero_credit"),
+        APIField("body"),
+        APIField("tags"),
+        APIField("topics", serializer=TaxonomyTermsField()),
+        APIField("countries", serializer=TaxonomyTermsField(extra_fields=("code", "kind"))),
+        APIField("people", serializer=TaxonomyTermsField(extra_fields=("role",))),
     ]
 
     search_fields = [

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
+    "wagtail.api.v2",
+    "rest_framework",
     "modelcluster",
     "taggit",
     "django_filters",
@@ -62,7 +64,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before common: picks the language from the URL prefix (/en/, /fr/).
-    "django.middleware.locale.LocaleMiddleware",
+    "cms.core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -168,6 +170,17 @@ WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0
 # Editors' own search in the admin; the portal's search service is separate (search/).
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+
+# --- Headless API (/api/v2/) -----------------------------------------------------------------
+# Absolute links in API responses (detail_url…) start with this address.
+WAGTAILAPI_BASE_URL = env.str("WAGTAILAPI_BASE_URL", default=WAGTAILADMIN_BASE_URL)
+# Front ends get display HTML (links resolved), not Wagtail's database HTML.
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"
+WAGTAILAPI_LIMIT_MAX = env.int("WAGTAILAPI_LIMIT_MAX", default=100)
+# Draft previews for headless front ends (cms/api/preview.py): how long a token opens a draft,
+# and the front end's preview address, e.g. https://www.example.org/preview?token={token}.
+PREVIEW_TOKEN_MAX_AGE = env.int("PREVIEW_TOKEN_MAX_AGE", default=3600)
+HEADLESS_PREVIEW_URL = env.str("HEADLESS_PREVIEW_URL", default="")
 
 # --- Logging ------------------------------------------------------------------------------
 

@@ -1,0 +1,48 @@
+"""Serializer fields the API adds to Wagtail's: translations and localised taxonomy terms."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+from wagtail.models import TranslatableMixin
+
+
+def translations_map(queryset: QuerySet, instance: TranslatableMixin) -> dict[str, int]:
+    """`{"en": 12, "fr": 14}`: the id of each locale's version of `instance` in `queryset`."""
+    versions = queryset.filter(translation_key=instance.translation_key)
+    return dict(
+        versions.order_by("locale__language_code").values_list("locale__language_code", "id")
+    )
+
+
+class PageTranslationsField(serializers.Field):
+    """Every live, public locale version of a page, this one included."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, page: Any) -> dict[str, int]:
+        # The view's base queryset: the live, public pages of the requested site.
+        return translations_map(self.context["base_queryset"], page)
+
+
+class TaxonomyTermsField(serializers.Field):
+    """The terms of a many-to-many taxonomy field, in the locale of the object that uses them.
+
+    Editors pick terms in one locale; readers of a translation see the same terms translated.
+    """
+
+    def __init__(self, extra_fields: tuple[str, ...] = (), **kwargs: Any) -> None:
+        self.extra_fields = extra_fields
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance: Any) -> list[dict[str, Any]]:
+        terms = getattr(instance, self.field_name).all()
+        return [self._term(term, instance.locale_id) for term in terms]
+
+    def _term(self, term: Any, locale_id: int) -> dict[str, Any]:
+        if term.locale_id != locale_id:
+            term = term.get_translation_or_none(locale_id) or term
+        data = {"id": term.pk, "name": term.name, "slug": term.slug}
+        data.update({name: getattr(term, name) for name in self.extra_fields})
+        return data

@@ -1,0 +1,20 @@
+"""The API's endpoints, registered with Wagtail's router so responses can link to each other."""
+
+from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.images.api.v2.views import ImagesAPIViewSet
+
+from .conditional import ConditionalResponseMixin
+from .pages import NewsroomPagesAPIViewSet
+from .preview import PagePreviewAPIViewSet
+from .videos import VideosAPIViewSet
+
+
+class NewsroomImagesAPIViewSet(ConditionalResponseMixin, ImagesAPIViewSet):
+    pass
+
+
+api_router = WagtailAPIRouter("wagtailapi")
+api_router.register_endpoint("pages", NewsroomPagesAPIViewSet)
+api_router.register_endpoint("images", NewsroomImagesAPIViewSet)
+api_router.register_endpoint("videos", VideosAPIViewSet)
+api_router.register_endpoint("preview", PagePreviewAPIViewSet)

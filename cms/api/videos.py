@@ -1,0 +1,214 @@
+"""The `videos/` endpoints: published video assets, one locale's metadata per item."""
+
+from typing import Any, ClassVar
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+from wagtail.api.utils import get_full_url
+from wagtail.api.v2.pagination import WagtailPagination
+from wagtail.api.v2.utils import BadRequestError
+
+from cms.videos.models import Rendition, ShotListEntry, Video, VideoMedia
+from cms.videos.selectors import published_videos
+
+from .conditional import ConditionalResponseMixin
+from .fields import translations_map
+from .pages import locale_from_query
+
+DETAIL_URL_NAME = "wagtailapi:videos:detail"
+
+
+class RenditionSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Rendition
+        fields = ["name", "width", "height", "bytes", "url"]
+
+    def get_url(self, rendition: Rendition) -> str:
+        return get_full_url(self.context["request"], rendition.file.url)
+
+
+class ShotSerializer(serializers.ModelSerializer):
+    start = serializers.FloatField()
+    end = serializers.FloatField()
+
+    class Meta:
+        model = ShotListEntry
+        fields = ["start", "end", "description"]
+
+
+class VideoSerializer(serializers.ModelSerializer):
+    type = serializers.SerializerMethodField()
+    detail_url = serializers.SerializerMethodField()
+    locale = serializers.CharField(source="locale.language_code")
+    translations = serializers.SerializerMethodField()
+    copyright = serializers.CharField(source="copyright_notice")
+    status = serializers.CharField()
+    duration = serializers.FloatField(source="media.duration", allow_null=True, default=None)
+    width = serializers.IntegerField(source="media.width", allow_null=True, default=None)
+    height = serializers.IntegerField(source="media.height", allow_null=True, default=None)
+    frame_rate = serializers.FloatField(source="media.frame_rate", allow_null=True, default=None)
+    has_audio = serializers.BooleanField(source="media.has_audio", default=False)
+    renditions = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField()
+    shot_list = ShotSerializer(many=True)
+    tags = serializers.SerializerMethodField()
+    published_at = serializers.DateTimeField(source="first_published_at")
+
+    class Meta:
+        model = Video
+        fields = [
+            "id",
+            "type",
+            "detail_url",
+            "locale",
+            "translation_key",
+            "translations",
+            "title",
+            "description",
+            "recording_date",
+            "location",
+            "credit",
+            "copyright",
+            "usage_terms",
+            "status",
+            "duration",
+            "width",
+            "height",
+            "frame_rate",
+            "has_audio",
+            "renditions",
+            "poster_url",
+            "shot_list",
+            "tags",
+            "published_at",
+            "last_published_at",
+        ]
+
+    def get_type(self, video: Video) -> str:
+        return "videos.Video"
+
+    def get_detail_url(self, video: Video) -> str:
+        return get_full_url(self.context["request"], reverse(DETAIL_URL_NAME, args=[video.pk]))
+
+    def get_translations(self, video: Video) -> dict[str, int]:
+        return translations_map(Video.objects.filter(live=True), video)
+
+    def get_renditions(self, video: Video) -> list[dict[str, Any]]:
+        if video.media is None:
+            return []
+        renditions = video.media.renditions.all()
+        return RenditionSerializer(renditions, many=True, context=self.context).data
+
+    def get_poster_url(self, video: Video) -> str | None:
+        media: VideoMedia | None = video.media
+        if media is None or not media.poster:
+            return None
+        return get_full_url(self.context["request"], media.poster.url)
+
+    def get_tags(self, video: Video) -> list[str]:
+        return sorted(tag.name for tag in video.tags.all())
+
+
+class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
+    """`GET videos/` and `GET videos/<id>/`: live videos only; unknown parameters are a 400."""
+
+    name = "videos"
+    model = Video
+    serializer_class = VideoSerializer
+    pagination_class = WagtailPagination
+    orderings: ClassVar[dict[str, tuple[str, ...]]] = {
+        "-published_at": ("-first_published_at", "-id"),
+        "published_at": ("first_published_at", "id"),
+        "-recording_date": ("-recording_date", "-id"),
+        "recording_date": ("recording_date", "id"),
+        "title": ("title", "id"),
+        "-title": ("-title", "-id"),
+    }
+    listing_parameters = frozenset(
+        ["limit", "offset", "order", "locale", "tag", "status", "translation_of"]
+    )
+
+    def get_queryset(self) -> QuerySet[Video]:
+        return published_videos()
+
+    def listing_view(self, request: Request) -> Response:
+        self._reject_unknown_parameters(request, self.listing_parameters)
+        queryset = self._filter(request, self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    def detail_view(self, request: Request, pk: int) -> Response:
+        self._reject_unknown_parameters(request, frozenset())
+        video = self.get_queryset().filter(pk=pk).first()
+        if video is None:
+            raise Http404(_("No published video with id %(id)s.") % {"id": pk})
+        return Response(self.get_serializer(video).data)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # The same error shape as Wagtail's own endpoints: {"message": …}.
+        if isinstance(exc, Http404):
+            return Response({"message": str(exc)}, status=status.HTTP_404_NOT_FOUND)
+        if isinstance(exc, BadRequestError):
+            return Response({"message": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return super().handle_exception(exc)
+
+    def _reject_unknown_parameters(self, request: Request, allowed: frozenset[str]) -> None:
+        unknown = sorted(set(request.GET) - allowed - {"format"})
+        if unknown:
+            raise BadRequestError(
+                _("unknown query parameter(s): %(unknown)s; allowed: %(allowed)s")
+                % {"unknown": ", ".join(unknown), "allowed": ", ".join(sorted(allowed)) or "-"}
+            )
+
+    def _filter(self, request: Request, queryset: QuerySet[Video]) -> QuerySet[Video]:
+        params = request.GET
+        if "locale" in params:
+            queryset = queryset.filter(locale=locale_from_query(params["locale"]))
+        if "tag" in params:
+            queryset = queryset.filter(tags__name=params["tag"])
+        if "status" in params:
+            statuses = VideoMedia.Status.values
+            if params["status"] not in statuses:
+                raise BadRequestError(
+                    _("status must be one of: %(values)s") % {"values": ", ".join(statuses)}
+                )
+            queryset = queryset.filter(media__status=params["status"])
+        if "translation_of" in params:
+            source = self._translation_source(params)
+            queryset = queryset.filter(translation_key=source.translation_key).exclude(
+                pk=source.pk
+            )
+        order = params.get("order", "-published_at")
+        if order not in self.orderings:
+            raise BadRequestError(
+                _("order must be one of: %(values)s") % {"values": ", ".join(self.orderings)}
+            )
+        return queryset.order_by(*self.orderings[order])
+
+    def _translation_source(self, params: Any) -> Video:
+        try:
+            video_id = int(params["translation_of"])
+        except ValueError:
+            raise BadRequestError(_("translation_of must be a video id")) from None
+        video = self.get_queryset().filter(pk=video_id).first()
+        if video is None:
+            raise BadRequestError(
+                _("translation_of: no published video with id %(id)s") % {"id": video_id}
+            )
+        return video
+
+    @classmethod
+    def get_urlpatterns(cls) -> list[URLPattern]:
+        return [
+            path("", cls.as_view({"get": "listing_view"}), name="listing"),
+            path("<int:pk>/", cls.as_view({"get": "detail_view"}), name="detail"),
+        ]
