@@ -1,0 +1,122 @@
+"""Editors manage video assets in the Wagtail admin: upload, status, renditions, player."""
+
+from html import unescape
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from wagtail.models import Locale
+
+from cms.videos.models import Rendition, Video, VideoMedia
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = "/admin/snippets/videos/video/add/"
+LIST_URL = "/admin/snippets/videos/video/"
+
+
+@pytest.fixture
+def editor_client(client):
+    user = get_user_model().objects.create_superuser(username="editor", password="x")
+    client.force_login(user)
+    return client
+
+
+def _form(**fields):
+    data = {
+        "title": "Press conference",
+        "description": "",
+        "location": "Brussels",
+        "credit": "",
+        "copyright_notice": "",
+        "usage_terms": "",
+        "tags": "",
+        "collection": "1",
+        "shot_list-TOTAL_FORMS": "1",
+        "shot_list-INITIAL_FORMS": "0",
+        "shot_list-MIN_NUM_FORMS": "0",
+        "shot_list-MAX_NUM_FORMS": "1000",
+        "shot_list-0-start": "0",
+        "shot_list-0-end": "1.5",
+        "shot_list-0-description": "The speaker arrives.",
+        "shot_list-0-ORDER": "1",
+        "shot_list-0-id": "",
+        "shot_list-0-DELETE": "",
+    }
+    data.update(fields)
+    return data
+
+
+def test_an_editor_uploads_a_source_file_with_a_shot_list(editor_client, sample_media_dir):
+    upload = SimpleUploadedFile(
+        "example2.mp4", (sample_media_dir / "example2.mp4").read_bytes(), "video/mp4"
+    )
+    response = editor_client.post(ADD_URL, _form(source_file=upload))
+    assert response.status_code == 302, response.context["form"].errors
+
+    video = Video.objects.get(title="Press conference")
+    assert video.locale == Locale.get_default()
+    assert video.media is not None
+    assert video.media.original_filename == "example2.mp4"
+    assert video.media.source.read() == (sample_media_dir / "example2.mp4").read_bytes()
+    assert [shot.description for shot in video.shot_list.all()] == ["The speaker arrives."]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({}, "Upload the video's source file."),
+        (
+            {"source_file": SimpleUploadedFile("notes.txt", b"hello", "text/plain")},
+            "File extension “txt” is not allowed.",
+        ),
+        ({"shot_list-0-end": "0"}, "A shot must end after it starts."),
+    ],
+)
+def test_bad_input_is_refused_with_a_message_and_nothing_is_stored(editor_client, fields, message):
+    response = editor_client.post(ADD_URL, _form(**fields))
+    assert response.status_code == 200
+    assert message in unescape(response.content.decode())
+    assert not Video.objects.exists()
+    assert not VideoMedia.objects.exists()
+
+
+@pytest.fixture
+def processed_video() -> Video:
+    media = VideoMedia.objects.create(
+        source=ContentFile(b"not really a video", name="clip.mp4"),
+        original_filename="clip.mp4",
+        status=VideoMedia.Status.PROCESSING,
+        progress=40,
+        duration=12.5,
+        width=1920,
+        height=1080,
+    )
+    Rendition.objects.create(
+        media=media,
+        name="720p",
+        file=ContentFile(b"x", name="clip-720p.mp4"),
+        width=1280,
+        height=720,
+        bytes=123456,
+    )
+    video = Video.objects.create(title="Summit arrival", media=media)
+    video.save_revision().publish()
+    return video
+
+
+def test_the_listing_shows_the_processing_status(editor_client, processed_video):
+    html = editor_client.get(LIST_URL).content.decode()
+    assert "Summit arrival" in html
+    assert "Processing" in html  # the column and the status label
+
+
+def test_the_asset_page_shows_progress_renditions_and_a_player(editor_client, processed_video):
+    response = editor_client.get(f"{LIST_URL}edit/{processed_video.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<progress max="100" value="40"' in html
+    assert "<video controls" in html
+    assert "720p" in html
+    assert "1280×720" in html
