@@ -2,7 +2,9 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
@@ -21,6 +23,28 @@ from wagtail.models import Locale
 
 from .conditional import ConditionalResponseMixin
 from .fields import PageTranslationsField
+
+
+class CheckedFieldsFilter(FieldsFilter):
+    """Wagtail's `?<field>=<value>` filters, with a value of the wrong kind a 400, not a 500."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        try:
+            return super().filter_queryset(request, queryset, view)
+        except ValidationError as error:
+            raise BadRequestError("; ".join(error.messages)) from error
+        except (ValueError, TypeError) as error:
+            raise BadRequestError(str(error)) from error
+
+
+class SearchOperatorFilter(BaseFilterBackend):
+    """Checks `?search_operator=` before the search backend raises on it."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        operator = request.GET.get("search_operator")
+        if operator is not None and operator not in ("and", "or"):
+            raise BadRequestError(_("search_operator must be and or or"))
+        return queryset
 
 
 class LocaleFilter(BaseFilterBackend):
@@ -52,13 +76,14 @@ class NewsroomPagesAPIViewSet(ConditionalResponseMixin, PagesAPIViewSet):
     """Live, public pages only (Wagtail's base queryset), each with its translations map."""
 
     filter_backends = [
-        FieldsFilter,
+        CheckedFieldsFilter,
         ChildOfFilter,
         AncestorOfFilter,
         DescendantOfFilter,
         OrderingFilter,
         TranslationOfFilter,
         LocaleFilter,
+        SearchOperatorFilter,
         SearchFilter,  # last: search results cannot be filtered further
     ]
     meta_fields = [
@@ -76,8 +101,27 @@ class NewsroomPagesAPIViewSet(ConditionalResponseMixin, PagesAPIViewSet):
         overrides["translations"] = PageTranslationsField()
         return overrides
 
-    def last_modified(self) -> Any:
-        """The latest publication among the pages this request can see."""
-        from django.db.models import Max
+    # Parameters a detail response understands; anything else is a mistake worth a 400.
+    detail_parameters = frozenset(["fields", "rich_text_format", "format", "_"])
 
-        return self.get_base_queryset().aggregate(latest=Max("last_published_at"))["latest"]
+    def get_base_queryset(self) -> Any:
+        try:
+            queryset = super().get_base_queryset()
+        except Http404 as error:  # ?site= names no site
+            raise BadRequestError(_("site: no site has this hostname")) from error
+        # Private pages (password, login or group restrictions) stay out of the API whoever
+        # asks: it is a public feed; drafts reach front ends through preview tokens.
+        return queryset.public()
+
+    def detail_view(self, request: Request, pk: Any) -> Any:
+        unknown = sorted(set(request.GET) - self.detail_parameters)
+        if unknown:
+            raise BadRequestError(
+                _("unknown query parameter(s): %(unknown)s") % {"unknown": ", ".join(unknown)}
+            )
+        return super().detail_view(request, pk)
+
+    def find_object(self, queryset: QuerySet, request: Request) -> Any:
+        if "id" in request.GET and not request.GET["id"].isdigit():
+            raise BadRequestError(_("id must be a positive integer"))
+        return super().find_object(queryset, request)

@@ -1,11 +1,21 @@
 """`/api/v2/`: the router's endpoints and the OpenAPI document that describes them."""
 
-from django.urls import URLPattern, URLResolver, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import URLPattern, URLResolver, path, re_path
+from django.utils.translation import gettext as _
 
 from .router import api_router
 from .schema import openapi_schema
 
+
+def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
+    message = _("No such endpoint: %(path)s") % {"path": request.path}
+    return JsonResponse({"message": message}, status=404)
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("schema/", openapi_schema, name="openapi_schema"),
     path("", api_router.urls),
+    # Anything else under /api/v2/ is a JSON 404, not a redirect into the HTML site.
+    re_path(r"^(?P<rest>.*)$", api_not_found, name="api_not_found"),
 ]

@@ -33,7 +33,7 @@ def _api_routes() -> set[str]:
             route = prefix + str(pattern.pattern).lstrip("^").rstrip("$")
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, route)
-            elif route.startswith(API_PREFIX.lstrip("/")):
+            elif route.startswith(API_PREFIX.lstrip("/")) and pattern.name != "api_not_found":
                 routes.add("/" + route.replace("<int:pk>", "{id}"))
 
     walk(get_resolver().url_patterns, "")
