@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PipelineConfig(AppConfig):
     name = "pipeline"
     verbose_name = _("Event pipeline")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  # connects the receivers that record events

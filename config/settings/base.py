@@ -100,6 +100,8 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A request's changes and the outbox events they record commit together, or not at all.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A custom user model from the first migration: Django cannot switch to one later without
@@ -118,6 +120,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # amqp://user:password@host:port/vhost. Empty: events go through the in-process transport.
 RABBITMQ_URL = env.str("RABBITMQ_URL", default="")
 EVENT_TRANSPORT = "rabbitmq" if RABBITMQ_URL else "inprocess"
+# Sent outbox events are kept this long, for `replay_events`.
+EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=14)
+# Deliveries of one message to a consumer group (crashes included) before the broker
+# dead-letters it; handler errors are retried by the consumer itself (pipeline/topology.py).
+EVENT_DELIVERY_LIMIT = env.int("EVENT_DELIVERY_LIMIT", default=10)
 
 # http(s)://host:port of an Elasticsearch 8 cluster. Empty: the database search backend.
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
@@ -143,6 +150,8 @@ def _languages(codes: list[str]) -> list[tuple[str, str]]:
 LANGUAGES = _languages(env.list("LANGUAGES", default=["en", "fr"]))
 LANGUAGE_CODE = LANGUAGES[0][0]
 WAGTAIL_I18N_ENABLED = True
+# "Translate" starts a draft; it goes live when a translator publishes it, not before.
+WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -1,0 +1,28 @@
+"""Signal receivers: they only record outbox events (the work happens in consumers)."""
+
+from typing import Any
+
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from wagtail.models import Page
+from wagtail.signals import page_published, page_unpublished
+
+from .events import EventType, record_event
+from .page_events import page_deleted_data, page_published_data, page_reference
+
+
+@receiver(page_published)
+def record_page_published(sender: Any, instance: Page, **kwargs: Any) -> None:
+    record_event(EventType.PAGE_PUBLISHED, f"pages/{instance.pk}", page_published_data(instance))
+
+
+@receiver(page_unpublished)
+def record_page_unpublished(sender: Any, instance: Page, **kwargs: Any) -> None:
+    record_event(EventType.PAGE_UNPUBLISHED, f"pages/{instance.pk}", page_reference(instance))
+
+
+# Sent once per deleted page (descendants included) for the base Page row; the rows of the
+# specific models are deleted alongside without another event.
+@receiver(post_delete, sender=Page)
+def record_page_deleted(sender: Any, instance: Page, **kwargs: Any) -> None:
+    record_event(EventType.PAGE_DELETED, f"pages/{instance.pk}", page_deleted_data(instance))

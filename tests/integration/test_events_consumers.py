@@ -1,0 +1,128 @@
+"""Consumer groups: each event's effects happen once, failures retry then dead-letter."""
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from pipeline import consumers
+from pipeline.consumers import Consumer, Outcome, handles, process_event
+from pipeline.events import EventType, cloudevent, record_event
+from pipeline.relay import Relay
+from pipeline.topology import GROUPS, ConsumerGroup, declare_group, setup_topology
+
+
+def _event(subject: str = "pages/1", sequence: int = 1, **overrides: Any) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "cms.page.published",
+        "subject": subject,
+        "sequence": sequence,
+        "data": {},
+        **overrides,
+    }
+
+
+@pytest.fixture
+def group(monkeypatch) -> ConsumerGroup:
+    """A consumer group of the test's own, with short retry delays, and its handlers."""
+    test_group = ConsumerGroup(
+        f"test-{uuid.uuid4().hex[:8]}", bindings=("page.*",), retry_delays=(1, 1)
+    )
+    monkeypatch.setitem(GROUPS, test_group.name, test_group)
+    monkeypatch.setattr(consumers, "_handlers", dict(consumers._handlers))
+    return test_group
+
+
+@pytest.mark.django_db
+def test_a_duplicate_or_an_older_event_is_not_handled_again(group):
+    handled: list[str] = []
+    handles(group.name, "cms.page.published")(lambda event: handled.append(event["id"]))
+
+    second = _event(sequence=2)
+    assert process_event(group.name, second) == Outcome.HANDLED
+    assert process_event(group.name, second) == Outcome.DUPLICATE
+    assert process_event(group.name, _event(sequence=1)) == Outcome.STALE
+    assert process_event(group.name, _event(subject="pages/2")) == Outcome.HANDLED
+    assert process_event(group.name, _event("videos/1", type="cms.video.ready")) == Outcome.IGNORED
+    assert len(handled) == 2
+
+
+@pytest.mark.django_db
+def test_a_failing_handler_leaves_no_trace_so_the_retry_runs_it_again(group):
+    calls: list[int] = []
+
+    @handles(group.name, "cms.page.published")
+    def flaky(event: dict[str, Any]) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("search cluster unavailable")
+
+    event = _event()
+    with pytest.raises(ConnectionError):
+        process_event(group.name, event)
+    assert process_event(group.name, event) == Outcome.HANDLED
+    assert len(calls) == 2
+
+
+@pytest.fixture
+def running_consumer(group, amqp_channel) -> Iterator[Consumer]:
+    setup_topology(amqp_channel, groups=[])
+    declare_group(amqp_channel, group)
+    consumer = Consumer(group, settings.RABBITMQ_URL, prefetch=5)
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    yield consumer
+    consumer.stop()
+    thread.join(timeout=10)
+    for queue in [group.queue, group.dead_letter_queue, *{group.retry_queue(n) for n in (1, 2)}]:
+        amqp_channel.queue_delete(queue)
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_always_failing_event_is_dead_lettered_with_its_error_and_others_flow(
+    group, running_consumer, amqp_channel
+):
+    attempts: list[str] = []
+    handled: list[str] = []
+
+    @handles(group.name, "cms.page.published")
+    def broken(event: dict[str, Any]) -> None:
+        attempts.append(event["id"])
+        raise ValueError("this page cannot be indexed")
+
+    handles(group.name, "cms.page.unpublished")(lambda event: handled.append(event["id"]))
+
+    page = {"id": 5, "translation_key": str(uuid.uuid4()), "locale": "en", "content_type": "x"}
+    failing = record_event(EventType.PAGE_PUBLISHED, "pages/5", page)
+    fine = record_event(EventType.PAGE_UNPUBLISHED, "pages/6", page)
+    Relay(settings.RABBITMQ_URL).relay_batch()
+
+    _wait_for(lambda: handled == [str(fine.event_id)], timeout=10)  # not held up by the failure
+
+    dead_letters: list[Any] = []
+
+    def dead_lettered() -> bool:
+        method, properties, body = amqp_channel.basic_get(group.dead_letter_queue, auto_ack=True)
+        if method is not None:
+            dead_letters.append((properties, body))
+        return bool(dead_letters)
+
+    _wait_for(dead_lettered)
+    [(properties, body)] = dead_letters
+    assert properties.message_id == str(failing.event_id)
+    assert properties.headers["x-error"] == "ValueError: this page cannot be indexed"
+    assert properties.headers["x-attempt"] == group.max_attempts + 1
+    assert attempts == [str(failing.event_id)] * group.max_attempts
+    assert cloudevent(failing)["id"] in body.decode()
