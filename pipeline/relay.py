@@ -68,6 +68,7 @@ class Relay:
                 self.stop.wait(backoff * random.uniform(0.8, 1.2))  # noqa: S311  # jitter
                 backoff = min(backoff * 2, 30)
         self._disconnect()
+        connection.close()  # this thread's database connection
         logger.info("relay stopped")
 
     def relay_batch(self) -> int:

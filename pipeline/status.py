@@ -16,7 +16,7 @@ from .topology import GROUPS
 class EventsStatus:
     backlog: int
     oldest_unsent_age: timedelta | None
-    dead_letters: dict[str, int] | None  # None without a broker
+    dead_letters: dict[str, int | None] | None  # None without a broker
 
 
 def events_status() -> EventsStatus:
@@ -29,15 +29,16 @@ def events_status() -> EventsStatus:
     )
 
 
-def _dead_letter_counts() -> dict[str, int]:
-    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
-    try:
-        channel = connection.channel()
-        return {
-            group.dead_letter_queue: channel.queue_declare(
-                group.dead_letter_queue, passive=True
-            ).method.message_count
-            for group in GROUPS.values()
-        }
-    finally:
-        connection.close()
+def _dead_letter_counts() -> dict[str, int | None]:
+    """Messages in each group's dead-letter queue; None where it is not declared yet."""
+    counts: dict[str, int | None] = {}
+    with pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL)) as connection:
+        for group in GROUPS.values():
+            channel = connection.channel()  # a failed passive declare closes its channel
+            try:
+                declared = channel.queue_declare(group.dead_letter_queue, passive=True)
+            except pika.exceptions.ChannelClosedByBroker:
+                counts[group.dead_letter_queue] = None
+            else:
+                counts[group.dead_letter_queue] = declared.method.message_count
+    return counts

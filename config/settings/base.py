@@ -204,7 +204,9 @@ LOGGING = {
     # These narrate every connection, background task or redirect at INFO; only their
     # problems are worth a line.
     "loggers": {
-        name: {"level": "WARNING"}
-        for name in ("pika", "django_tasks", "wagtail.contrib.redirects")
+        **{name: {"level": "WARNING"} for name in ("django_tasks", "wagtail.contrib.redirects")},
+        # pika logs each failed connection attempt at ERROR, a dozen lines each; the relay
+        # and the consumers log one warning per attempt themselves.
+        "pika": {"level": "CRITICAL"},
     },
 }

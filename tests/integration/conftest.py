@@ -4,6 +4,7 @@
 tests fail loudly instead of skipping: a green run must mean the real services were used.
 """
 
+import contextlib
 import os
 from collections.abc import Iterator
 
@@ -11,6 +12,8 @@ import pika
 import pytest
 from django.conf import settings
 from elasticsearch import Elasticsearch
+
+from pipeline.topology import GROUPS
 
 HOW_TO_START = 'run `make test`, or `make services && eval "$(docker/services.sh env)"`'
 
@@ -40,7 +43,26 @@ def amqp_channel(rabbitmq_url: str) -> Iterator[pika.adapters.blocking_connectio
     try:
         yield connection.channel()
     finally:
-        connection.close()
+        # A test may have restarted the broker under this connection.
+        with contextlib.suppress(pika.exceptions.AMQPError):
+            connection.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _empty_consumer_queues_afterwards() -> Iterator[None]:
+    """Tests publish on cms.events with no consumer running: leave the groups' queues empty."""
+    yield
+    url = os.environ.get("RABBITMQ_URL")
+    if not url:
+        return
+    with pika.BlockingConnection(pika.URLParameters(url)) as connection:
+        for group in GROUPS.values():
+            for queue in (group.queue, group.dead_letter_queue):
+                channel = connection.channel()
+                try:
+                    channel.queue_purge(queue)
+                except pika.exceptions.ChannelClosedByBroker:  # never declared
+                    continue
 
 
 @pytest.fixture(scope="session")

@@ -21,4 +21,5 @@ class Command(BaseCommand):
             self.stdout.write("dead letters: no broker (in-process transport)")
             return
         for queue, count in status.dead_letters.items():
-            self.stdout.write(f"dead letters in {queue}: {count}")
+            shown = "not declared (run setup_topology)" if count is None else count
+            self.stdout.write(f"dead letters in {queue}: {shown}")
