@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from .events import CONTENT_TYPE, NOTIFY_CHANNEL, cloudevent, routing_key
 from .models import OutboxEvent
+from .publisher import ConfirmedPublisher, Message
 from .topology import EXCHANGE
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class Relay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.stop = stop or threading.Event()
-        self._amqp: pika.BlockingConnection | None = None
+        self._publisher: ConfirmedPublisher | None = None
         self._listener: psycopg.Connection | None = None
         self._last_purge = float("-inf")
 
@@ -73,15 +74,15 @@ class Relay:
 
     def relay_batch(self) -> int:
         """Publish the oldest unsent events (at most one batch); return how many were sent."""
-        channel = self._channel()
+        publisher = self._publisher_connected()
         with transaction.atomic():
             batch = list(
                 OutboxEvent.objects.select_for_update(skip_locked=True)
                 .filter(sent_at__isnull=True)
                 .order_by("position")[: self.batch_size]
             )
-            for event in batch:
-                self._publish(channel, event)
+            # Returns once RabbitMQ confirmed every message; raises (and rolls back) if not.
+            publisher.publish([outbox_message(event) for event in batch])
             if batch:
                 OutboxEvent.objects.filter(pk__in=[event.pk for event in batch]).update(
                     sent_at=timezone.now()
@@ -100,57 +101,40 @@ class Relay:
         if deleted:
             logger.info("relay: purged %d sent events past retention", deleted)
 
-    # --- Broker ---------------------------------------------------------------------------
+    # --- Connections --------------------------------------------------------------------
 
-    def _channel(self) -> pika.adapters.blocking_connection.BlockingChannel:
-        if self._amqp is None or self._amqp.is_closed:
-            self._amqp = pika.BlockingConnection(pika.URLParameters(self.url))
-            self._amqp_channel = self._amqp.channel()
-            # Every basic_publish now returns only once the broker confirmed it (or raises).
-            self._amqp_channel.confirm_delivery()
-        return self._amqp_channel
+    def _publisher_connected(self) -> ConfirmedPublisher:
+        if self._publisher is None or not self._publisher.is_open:
+            self._close_publisher()
+            self._publisher = ConfirmedPublisher(self.url)
+        return self._publisher
 
     def _connect(self) -> None:
-        self._channel()
+        self._publisher_connected()
         if connection.vendor == "postgresql" and self._listener is None:
             self._listener = psycopg.connect(_conninfo(), autocommit=True)
             self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
 
     def _disconnect(self) -> None:
-        for closer in (self._close_amqp, self._close_listener):
+        for closer in (self._close_publisher, self._close_listener):
             with contextlib.suppress(Exception):  # already broken; nothing to keep
                 closer()
 
-    def _close_amqp(self) -> None:
-        amqp, self._amqp = self._amqp, None
-        if amqp is not None and amqp.is_open:
-            amqp.close()
+    def _close_publisher(self) -> None:
+        publisher, self._publisher = self._publisher, None
+        if publisher is not None:
+            publisher.close()
 
     def _close_listener(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.close()
 
-    @staticmethod
-    def _publish(channel, event: OutboxEvent) -> None:  # type: ignore[no-untyped-def]
-        channel.basic_publish(
-            EXCHANGE,
-            routing_key(event.type),
-            json.dumps(cloudevent(event), separators=(",", ":")).encode(),
-            pika.BasicProperties(
-                content_type=CONTENT_TYPE,
-                message_id=str(event.event_id),
-                type=event.type,
-                timestamp=int(event.time.timestamp()),
-                delivery_mode=pika.DeliveryMode.Persistent,
-            ),
-            mandatory=True,
-        )
-
     # --- Waiting --------------------------------------------------------------------------
 
     def _wait_for_events(self) -> None:
-        """Sleep until a commit notifies us, at most `poll_interval`; keep AMQP alive."""
+        """Sleep until a commit notifies us, at most `poll_interval` (heartbeats go on in the
+        publisher's own thread)."""
         if self._listener is not None:
             ready, _, _ = select.select([self._listener.fileno()], [], [], self.poll_interval)
             if ready:
@@ -159,8 +143,21 @@ class Relay:
                     pass
         else:
             self.stop.wait(self.poll_interval)
-        if self._amqp is not None:
-            self._amqp.process_data_events(time_limit=0)  # heartbeats
+
+
+def outbox_message(event: OutboxEvent) -> Message:
+    return Message(
+        exchange=EXCHANGE,
+        routing_key=routing_key(event.type),
+        body=json.dumps(cloudevent(event), separators=(",", ":")).encode(),
+        properties=pika.BasicProperties(
+            content_type=CONTENT_TYPE,
+            message_id=str(event.event_id),
+            type=event.type,
+            timestamp=int(event.time.timestamp()),
+            delivery_mode=pika.DeliveryMode.Persistent,
+        ),
+    )
 
 
 def purge_sent_events() -> int:

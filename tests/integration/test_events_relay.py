@@ -14,6 +14,7 @@ from jsonschema import Draft7Validator
 
 from pipeline.events import EventType, record_event
 from pipeline.models import OutboxEvent
+from pipeline.publisher import ConfirmedPublisher, Message, PublishError
 from pipeline.relay import Relay, replay_events
 from pipeline.topology import EXCHANGE, setup_topology
 
@@ -146,3 +147,18 @@ def test_batches_are_bounded(listener):
     relay = Relay(settings.RABBITMQ_URL, batch_size=2)
     assert [relay.relay_batch(), relay.relay_batch(), relay.relay_batch()] == [2, 1, 0]
     assert len(_received(channel, queue)) == 3
+
+
+def test_an_unroutable_message_fails_its_batch_instead_of_vanishing(listener):
+    channel, _queue = listener
+    channel.queue_unbind(_queue, EXCHANGE, routing_key="#")
+    publisher = ConfirmedPublisher(settings.RABBITMQ_URL)
+    try:
+        lost = Message(
+            EXCHANGE, "nobody.listens", b"{}", pika.BasicProperties(message_id="lost-1")
+        )
+        with pytest.raises(PublishError, match="lost-1"):
+            publisher.publish([lost])
+        publisher.publish([])  # still usable afterwards
+    finally:
+        publisher.close()
