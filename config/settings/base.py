@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "cms.newsletter",
     "cms.api",
     "pipeline",
+    "django_dramatiq",
     "search",
     # Wagtail, with wagtail-localize's locale admin in place of wagtail.locales.
     "wagtail_localize",
@@ -120,6 +121,25 @@ AUTH_PASSWORD_VALIDATORS = [
 # amqp://user:password@host:port/vhost. Empty: events go through the in-process transport.
 RABBITMQ_URL = env.str("RABBITMQ_URL", default="")
 EVENT_TRANSPORT = "rabbitmq" if RABBITMQ_URL else "inprocess"
+# Jobs (long work handed off by consumers) run on dramatiq workers: `manage.py rundramatiq`
+# with RabbitMQ; in the embedded default, on a worker thread of the process (pipeline/jobs.py).
+DRAMATIQ_BROKER = {
+    "BROKER": (
+        "dramatiq.brokers.rabbitmq.RabbitmqBroker"
+        if RABBITMQ_URL
+        else "dramatiq.brokers.stub.StubBroker"
+    ),
+    "OPTIONS": {"url": RABBITMQ_URL, "confirm_delivery": True} if RABBITMQ_URL else {},
+    "MIDDLEWARE": [
+        "dramatiq.middleware.AgeLimit",
+        "dramatiq.middleware.TimeLimit",
+        "dramatiq.middleware.Callbacks",
+        "dramatiq.middleware.Retries",
+        "django_dramatiq.middleware.DbConnectionsMiddleware",
+    ],
+}
+DRAMATIQ_AUTODISCOVER_MODULES = ["jobs"]
+
 # Sent outbox events are kept this long, for `replay_events`.
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=14)
 # Deliveries of one message to a consumer group (crashes included) before the broker

@@ -1,0 +1,35 @@
+"""Handing long work to dramatiq: consumers enqueue a job and ack; a worker does the work.
+
+With RabbitMQ, jobs go to its queues and `python manage.py rundramatiq` runs them. The
+embedded default has no broker: jobs go to dramatiq's in-memory broker and a worker thread
+started here, on first use, runs them in this process.
+"""
+
+import threading
+from typing import Any
+
+import dramatiq
+from django.db import transaction
+from dramatiq.brokers.stub import StubBroker
+
+_worker: dramatiq.Worker | None = None
+_worker_lock = threading.Lock()
+
+
+def enqueue(actor: dramatiq.Actor, *args: Any, **kwargs: Any) -> None:
+    """Send a job once the current transaction commits (a rolled-back change sends none)."""
+    transaction.on_commit(lambda: _send(actor, args, kwargs))
+
+
+def _send(actor: dramatiq.Actor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    actor.send(*args, **kwargs)
+    if isinstance(actor.broker, StubBroker):
+        _start_in_process_worker(actor.broker)
+
+
+def _start_in_process_worker(broker: StubBroker) -> None:
+    global _worker  # one worker per process, started lazily
+    with _worker_lock:
+        if _worker is None:
+            _worker = dramatiq.Worker(broker, worker_threads=2)
+            _worker.start()
