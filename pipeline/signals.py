@@ -13,6 +13,10 @@ from .page_events import page_deleted_data, page_published_data, page_reference
 
 @receiver(page_published)
 def record_page_published(sender: Any, instance: Page, **kwargs: Any) -> None:
+    # Wagtail also sends page_published when a publish is only scheduled (go_live_at in the
+    # future); the event is for the moment the page goes live (publish_scheduled sends it).
+    if not instance.live:
+        return
     record_event(EventType.PAGE_PUBLISHED, f"pages/{instance.pk}", page_published_data(instance))
 
 

@@ -1,8 +1,13 @@
 """Changes record their events in the outbox, in their own transaction, numbered per subject."""
 
+import io
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from cms.core.models import HomePage
 from cms.news.models import NewsIndexPage, NewsPage
@@ -109,3 +114,19 @@ def test_deleting_a_subtree_records_one_event_per_page(news_index, draft):
     assert sorted(deleted.values_list("subject", flat=True)) == sorted(
         [f"pages/{news_index.pk}", f"pages/{draft.pk}"]
     )
+
+
+def test_scheduled_publishing_records_the_event_when_the_page_goes_live(draft):
+    draft.go_live_at = timezone.now() + timedelta(hours=1)
+    revision = draft.save_revision(approved_go_live_at=draft.go_live_at)
+    revision.publish()  # scheduled: not live yet, no event
+    assert _events(draft, "cms.page.published") == []
+
+    type(revision).objects.filter(pk=revision.pk).update(
+        approved_go_live_at=timezone.now() - timedelta(minutes=1)
+    )
+    call_command("publish_scheduled", stdout=io.StringIO())
+
+    [event] = _events(draft, "cms.page.published")
+    assert event.data["id"] == draft.pk
+    assert NewsPage.objects.get(pk=draft.pk).live
