@@ -7,6 +7,7 @@ is the source, the English one a synchronised translation that the admin can kee
 
 import json
 import logging
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +26,8 @@ from wagtail_localize.models import Translation, TranslationSource
 from cms.core.models import Country, HomePage, Person, Taxonomy, Topic
 from cms.news.models import NewsIndexPage, NewsPage
 from cms.videos.models import ShotListEntry, Video
-from cms.videos.services import video_media_create
+from cms.videos.services import video_media_create, video_source_uploaded
+from pipeline.media.probe import probe
 
 logger = logging.getLogger(__name__)
 
@@ -215,8 +217,12 @@ def _load_video(demo: DemoVideo, english: Locale, french: Locale) -> Video:
         path = SAMPLE_MEDIA_DIR / demo.filename
         if not path.is_file():
             raise DemoContentError(f"sample video missing: {path} (check out ../shared)")
+        # ffmpeg is not needed to run the demo: without ffprobe the samples stay unprobed.
+        probed = probe(path) if shutil.which("ffprobe") else None
+        if probed is None:
+            logger.warning("ffprobe not found: %s is stored without its probe data", path.name)
         with path.open("rb") as source:
-            media = video_media_create(upload=File(source, name=demo.filename))
+            media = video_media_create(upload=File(source, name=demo.filename), probed=probed)
         video = Video(
             translation_key=key,
             locale=english,
@@ -236,6 +242,7 @@ def _load_video(demo: DemoVideo, english: Locale, french: Locale) -> Video:
         video.tags.add(*demo.tags)
         video.save()
         video.save_revision().publish()
+        video_source_uploaded(video)
     strings = {
         demo.title["en"]: demo.title["fr"],
         demo.description["en"]: demo.description["fr"],

@@ -3,12 +3,15 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .models import VIDEO_EXTENSIONS
-from .services import video_media_create
+from .services import video_media_create, video_source_uploaded, video_upload_probe
 
 
 class VideoForm(WagtailAdminModelForm):
@@ -19,14 +22,30 @@ class VideoForm(WagtailAdminModelForm):
         help_text=_("The original video file; replacing it reprocesses the video."),
     )
 
+    def clean_source_file(self) -> Any:
+        upload = self.cleaned_data.get("source_file")
+        if upload is None:
+            return None
+        if upload.size > settings.VIDEO_UPLOAD_MAX_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(max)s.")
+                % {"max": filesizeformat(settings.VIDEO_UPLOAD_MAX_BYTES)}
+            )
+        # Probed before anything is stored: a rejected upload leaves nothing behind.
+        self._probed = video_upload_probe(upload)
+        return upload
+
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
-        if not self.instance.media_id and not cleaned_data.get("source_file"):
+        if not self.instance.media_id and not cleaned_data.get("source_file") and not self.errors:
             self.add_error("source_file", _("Upload the video's source file."))
         return cleaned_data
 
     def save(self, commit: bool = True) -> Any:
         upload = self.cleaned_data.get("source_file")
         if upload:
-            self.instance.media = video_media_create(upload=upload)
-        return super().save(commit=commit)
+            self.instance.media = video_media_create(upload=upload, probed=self._probed)
+        video = super().save(commit=commit)
+        if upload and commit:
+            video_source_uploaded(video)
+        return video

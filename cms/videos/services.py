@@ -1,20 +1,77 @@
 """Writes on video assets, used by the admin, the API and the demo loader."""
 
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from wagtail.api.utils import get_full_url
 
-from .models import VideoMedia
+from pipeline.events import EventType, record_event
+from pipeline.media.probe import InvalidMedia, ProbeResult, probe
+
+from .models import Video, VideoMedia
+
+
+def video_upload_probe(upload: File) -> ProbeResult:
+    """Check an upload is a video we accept, before anything is stored; ValidationError if not.
+
+    Django spools large uploads to a temporary file, probed where it lies; a small one held
+    in memory is copied to a temporary file first (ffprobe reads files).
+    """
+    path = getattr(upload, "temporary_file_path", None)
+    try:
+        if path is not None:
+            return probe(Path(path()))
+        with tempfile.NamedTemporaryFile(suffix=Path(upload.name or "").suffix) as copy:
+            upload.seek(0)
+            shutil.copyfileobj(upload, copy)
+            copy.flush()
+            upload.seek(0)
+            return probe(Path(copy.name))
+    except InvalidMedia as error:
+        raise ValidationError(str(error), code="invalid_media") from error
 
 
 @transaction.atomic
-def video_media_create(*, upload: File, filename: str | None = None) -> VideoMedia:
-    """Store an uploaded source file as new media, ready for the media pipeline.
-
-    The storage streams the upload to disk (Django spools large uploads to a temporary
-    file), so the file is never read into memory here.
-    """
-    name = filename or upload.name or "video"
-    media = VideoMedia(original_filename=name.rsplit("/", 1)[-1], file_size=upload.size)
-    media.source.save(name.rsplit("/", 1)[-1], upload, save=False)
-    media.save()
+def video_media_create(
+    *, upload: File, probed: ProbeResult | None, filename: str | None = None
+) -> VideoMedia:
+    """Store an upload (streamed to storage in chunks, never read into memory) as new media."""
+    name = (filename or upload.name or "video").rsplit("/", 1)[-1]
+    media = VideoMedia(original_filename=name, file_size=upload.size)
+    if probed is not None:
+        media.duration = probed.duration
+        media.width, media.height = probed.width, probed.height
+        media.frame_rate = probed.frame_rate
+        media.rotation = probed.rotation
+        media.video_codec, media.audio_codec = probed.video_codec, probed.audio_codec
+        media.has_audio = probed.has_audio
+    media.source.save(name, upload, save=False)
+    try:
+        media.save()
+    except Exception:
+        media.source.delete(save=False)  # no row, so no file either
+        raise
     return media
+
+
+def video_source_uploaded(video: Video) -> None:
+    """Record `video.uploaded` for a video whose source file was just stored and probed."""
+    media = video.media
+    if media is None:
+        return
+    record_event(
+        EventType.VIDEO_UPLOADED,
+        f"videos/{video.pk}",
+        {
+            "id": video.pk,
+            "title": video.title,
+            "duration": media.duration,
+            "width": media.width,
+            "height": media.height,
+            "source_url": get_full_url(None, media.source.url),
+        },
+    )

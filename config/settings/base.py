@@ -121,6 +121,12 @@ AUTH_PASSWORD_VALIDATORS = [
 # amqp://user:password@host:port/vhost. Empty: events go through the in-process transport.
 RABBITMQ_URL = env.str("RABBITMQ_URL", default="")
 EVENT_TRANSPORT = "rabbitmq" if RABBITMQ_URL else "inprocess"
+# Video uploads (cms/videos, pipeline/media/probe.py): what is accepted.
+VIDEO_UPLOAD_MAX_BYTES = env.int("VIDEO_UPLOAD_MAX_BYTES", default=20 * 1024**3)
+VIDEO_MIN_DIMENSION = env.int("VIDEO_MIN_DIMENSION", default=16)
+VIDEO_MAX_DIMENSION = env.int("VIDEO_MAX_DIMENSION", default=8192)
+VIDEO_MAX_DURATION = env.int("VIDEO_MAX_DURATION", default=6 * 3600)  # seconds
+
 # Jobs (long work handed off by consumers) run on dramatiq workers: `manage.py rundramatiq`
 # with RabbitMQ; in the embedded default, on a worker thread of the process (pipeline/jobs.py).
 DRAMATIQ_BROKER = {
