@@ -1,5 +1,6 @@
 """Ingest: ffprobe validates every upload; bad input is refused with a reason, nothing kept."""
 
+import io
 import subprocess
 from html import unescape
 from pathlib import Path
@@ -212,3 +213,14 @@ def test_a_valid_upload_is_stored_probed_and_announced(editor, inputs):
         "height": 240,
         "source_url": f"http://127.0.0.1:8000{media.source.url}",
     }
+
+
+def test_the_demo_loads_without_ffmpeg_installed(monkeypatch, django_capture_on_commit_callbacks):
+    """`make demo` needs no ffmpeg: the samples are then stored without probe data."""
+    from django.core.management import call_command
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=io.StringIO())
+    assert VideoMedia.objects.count() == 2
+    assert set(VideoMedia.objects.values_list("duration", flat=True)) == {None}
