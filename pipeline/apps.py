@@ -7,4 +7,7 @@ class PipelineConfig(AppConfig):
     verbose_name = _("Event pipeline")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  # connects the receivers that record events
+        from . import (  # noqa: F401
+            handlers,  # registers the consumer handlers of the pipeline
+            signals,  # connects the receivers that record events
+        )

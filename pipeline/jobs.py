@@ -21,6 +21,19 @@ def enqueue(actor: dramatiq.Actor, *args: Any, **kwargs: Any) -> None:
     transaction.on_commit(lambda: _send(actor, args, kwargs))
 
 
+def join_in_process_jobs() -> None:
+    """Wait until the in-process worker has run every job sent so far (for short-lived
+    processes such as `load_demo`, whose worker threads would die with them)."""
+    worker = _worker
+    if worker is None:
+        return
+    broker = worker.broker
+    assert isinstance(broker, StubBroker)  # noqa: S101  # only the embedded default has one
+    for queue_name in list(broker.queues):
+        broker.join(queue_name)
+    worker.join()
+
+
 def _send(actor: dramatiq.Actor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     actor.send(*args, **kwargs)
     if isinstance(actor.broker, StubBroker):
@@ -33,3 +46,15 @@ def _start_in_process_worker(broker: StubBroker) -> None:
         if _worker is None:
             _worker = dramatiq.Worker(broker, worker_threads=2)
             _worker.start()
+
+
+@dramatiq.actor(queue_name="media", max_retries=3, time_limit=6 * 3600 * 1000)
+def transcode_video(media_id: int) -> None:
+    """Encode a video's rendition ladder (retried on unexpected errors, not on bad input)."""
+    from cms.videos.models import VideoMedia  # jobs are discovered before models are ready
+
+    from .media.processing import create_renditions
+
+    media = VideoMedia.objects.filter(pk=media_id).first()
+    if media is not None:  # deleted meanwhile: nothing to do
+        create_renditions(media)

@@ -30,8 +30,9 @@ INSTALLED_APPS = [
     "cms.videos",
     "cms.newsletter",
     "cms.api",
-    "pipeline",
+    # django_dramatiq first: its ready() sets the broker that pipeline.jobs' actors bind to.
     "django_dramatiq",
+    "pipeline",
     "search",
     # Wagtail, with wagtail-localize's locale admin in place of wagtail.locales.
     "wagtail_localize",

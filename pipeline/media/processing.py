@@ -1,0 +1,104 @@
+"""Processing a video's media: the rendition ladder, its status, progress and events."""
+
+import logging
+import shutil
+from pathlib import Path
+
+from django.core.files import File
+from django.db import transaction
+from wagtail.api.utils import get_full_url
+
+from cms.videos.models import Rendition, VideoMedia
+from pipeline.events import EventType, record_event
+
+from .renditions import TranscodeError, encode_ladder, ladder_for
+
+logger = logging.getLogger(__name__)
+
+
+def create_renditions(media: VideoMedia) -> None:
+    """Encode the ladder and store it; `failed` with the reason if ffmpeg cannot.
+
+    Running it again replaces the renditions (a job that was interrupted leaves only its
+    temporary folder, which is removed, and the previous state of the rows).
+    """
+    if media.width is None or media.height is None or media.duration is None:
+        _fail(media, "the source file has not been probed")
+        return
+    VideoMedia.objects.filter(pk=media.pk).update(
+        status=VideoMedia.Status.PROCESSING, progress=0, error=""
+    )
+    rungs = ladder_for(media.width, media.height, media.rotation)
+
+    def store_progress(percent: int) -> None:  # autocommit: the admin sees it at once
+        VideoMedia.objects.filter(pk=media.pk).update(progress=percent)
+
+    try:
+        folder, encoded = encode_ladder(
+            Path(media.source.path), rungs, media.duration, media.has_audio, store_progress
+        )
+    except TranscodeError as error:
+        _fail(media, str(error))
+        return
+    stored: list[Rendition] = []
+    try:
+        with transaction.atomic():
+            previous = list(media.renditions.all())
+            media.renditions.all().delete()
+            for rendition in encoded:
+                row = Rendition(
+                    media=media,
+                    name=rendition.rung.name,
+                    width=rendition.rung.width,
+                    height=rendition.rung.height,
+                    bytes=rendition.bytes,
+                    video_codec="h264",
+                    audio_codec="aac" if media.has_audio else "",
+                )
+                with rendition.path.open("rb") as encoded_file:
+                    row.file.save(f"{media.pk}-{rendition.rung.name}.mp4", File(encoded_file))
+                stored.append(row)
+            VideoMedia.objects.filter(pk=media.pk).update(
+                status=VideoMedia.Status.READY, progress=100, error=""
+            )
+            _record_ready(media, stored)
+            transaction.on_commit(lambda: _delete_files(previous))
+    except BaseException:
+        _delete_files(stored)  # the rows rolled back: no file without its row
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _record_ready(media: VideoMedia, renditions: list[Rendition]) -> None:
+    data = [
+        {
+            "name": rendition.name,
+            "width": rendition.width,
+            "height": rendition.height,
+            "url": get_full_url(None, rendition.file.url),
+            "bytes": rendition.bytes,
+        }
+        for rendition in renditions
+    ]
+    for video in media.videos.all():  # every locale's asset is ready
+        record_event(
+            EventType.VIDEO_READY, f"videos/{video.pk}", {"id": video.pk, "renditions": data}
+        )
+
+
+def _fail(media: VideoMedia, reason: str) -> None:
+    logger.error("video media %s failed: %s", media.pk, reason)
+    with transaction.atomic():
+        VideoMedia.objects.filter(pk=media.pk).update(
+            status=VideoMedia.Status.FAILED, error=reason
+        )
+        for video in media.videos.all():
+            record_event(
+                EventType.VIDEO_FAILED, f"videos/{video.pk}", {"id": video.pk, "error": reason}
+            )
+
+
+def _delete_files(renditions: list[Rendition]) -> None:
+    for rendition in renditions:
+        rendition.file.delete(save=False)

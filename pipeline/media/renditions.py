@@ -1,0 +1,104 @@
+"""The rendition ladder: H.264/AAC MP4s with faststart, never upscaled, rotation applied.
+
+ffmpeg does this directly, in one run that decodes the source once and encodes every rung
+(`split`), because transcoding is the heavy part and ffmpeg's own pipeline is the fastest way
+through it; moviepy would only add a Python frame loop. Progress comes from `-progress`.
+"""
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+# (name, height) of each rung, tallest first.
+LADDER = (("1080p", 1080), ("720p", 720), ("360p", 360))
+ENCODER = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]
+AUDIO = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
+
+
+class TranscodeError(RuntimeError):
+    """ffmpeg failed; the message ends with its last lines of output."""
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class EncodedRendition:
+    rung: Rung
+    path: Path
+    bytes: int
+
+
+def ladder_for(width: int, height: int, rotation: int) -> list[Rung]:
+    """The rungs for a source, as displayed (rotation applied), never taller than it."""
+    if rotation % 180 == 90:
+        width, height = height, width
+    rungs = [(name, target) for name, target in LADDER if target <= height] or [
+        (f"{height - height % 2}p", height - height % 2)
+    ]
+    return [Rung(name, _even(width * target / height), target) for name, target in rungs]
+
+
+def _even(value: float) -> int:
+    return max(2, round(value / 2) * 2)
+
+
+def encode_ladder(
+    source: Path,
+    rungs: list[Rung],
+    duration: float,
+    has_audio: bool,
+    on_progress: Callable[[int], None] = lambda percent: None,
+) -> tuple[Path, list[EncodedRendition]]:
+    """Encode every rung in one ffmpeg run into a new temporary folder (the caller moves the
+    files and removes the folder); report progress as whole percents."""
+    folder = Path(tempfile.mkdtemp(prefix="renditions-"))
+    outputs = [folder / f"{rung.name}.mp4" for rung in rungs]
+    split = f"[0:v]split={len(rungs)}" + "".join(f"[v{i}]" for i in range(len(rungs)))
+    scales = [f"[v{i}]scale={r.width}:{r.height}[out{i}]" for i, r in enumerate(rungs)]
+    command = ["ffmpeg", "-v", "error", "-y", "-nostdin", "-progress", "pipe:1", "-i", str(source)]
+    command += ["-filter_complex", ";".join([split, *scales])]
+    for i, output in enumerate(outputs):
+        command += ["-map", f"[out{i}]", *ENCODER]
+        if has_audio:
+            command += ["-map", "0:a:0", *AUDIO]
+        command += ["-movflags", "+faststart", str(output)]
+    try:
+        _run_with_progress(command, duration, on_progress)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    encoded = [
+        EncodedRendition(rung, output, output.stat().st_size)
+        for rung, output in zip(rungs, outputs, strict=True)
+    ]
+    return folder, encoded
+
+
+def _run_with_progress(
+    command: list[str], duration: float, on_progress: Callable[[int], None]
+) -> None:
+    process = subprocess.Popen(  # noqa: S603  # our arguments; paths from our storage
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None  # noqa: S101  # stdout=PIPE
+    reported = -1
+    for line in process.stdout:
+        key, _, value = line.strip().partition("=")
+        if key == "out_time_us" and value.isdigit() and duration > 0:
+            percent = min(99, int(int(value) / 1_000_000 / duration * 100))
+            if percent > reported:
+                reported = percent
+                on_progress(percent)
+    _out, errors = process.communicate()
+    if process.returncode != 0:
+        tail = "\n".join(errors.strip().splitlines()[-5:])
+        raise TranscodeError(f"ffmpeg exited with {process.returncode}: {tail}")
+    on_progress(100)

@@ -1,0 +1,174 @@
+"""The rendition ladder: sizes, codecs, faststart, duration, progress, failures, the job."""
+
+import json
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import dramatiq
+import pytest
+from django.core.files import File
+from wagtail.models import Collection
+
+from cms.videos.models import Video, VideoMedia
+from cms.videos.services import video_media_create, video_upload_probe
+from pipeline.consumers import process_event
+from pipeline.media.processing import create_renditions
+from pipeline.media.renditions import Rung, encode_ladder, ladder_for
+from pipeline.models import OutboxEvent
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ((1920, 1080, 0), [("1080p", 1920, 1080), ("720p", 1280, 720), ("360p", 640, 360)]),
+        ((1280, 720, 0), [("720p", 1280, 720), ("360p", 640, 360)]),
+        ((1080, 1920, 0), [("1080p", 608, 1080), ("720p", 404, 720), ("360p", 202, 360)]),
+        ((1920, 1080, 90), [("1080p", 608, 1080), ("720p", 404, 720), ("360p", 202, 360)]),
+        ((320, 240, 90), [("320p", 240, 320)]),  # shorter than every rung: never upscaled
+        ((321, 241, 0), [("240p", 320, 240)]),
+    ],
+)
+def test_the_ladder_never_upscales_and_keeps_the_aspect(source, expected):
+    assert ladder_for(*source) == [Rung(*rung) for rung in expected]
+
+
+def _probe(path: Path) -> dict:
+    output = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            str(path),
+        ],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    return json.loads(output)
+
+
+def _media(path: Path, title: str = "Sample") -> VideoMedia:
+    with path.open("rb") as source:
+        upload = File(source, name=path.name)
+        media = video_media_create(upload=upload, probed=video_upload_probe(upload))
+    video = Video.objects.create(title=title, media=media)
+    video.save_revision().publish()
+    return media
+
+
+@pytest.mark.django_db
+def test_renditions_of_the_sample_are_h264_aac_faststart_and_as_long(sample_media_dir):
+    media = _media(sample_media_dir / "example2.mp4")
+    create_renditions(media)
+
+    media.refresh_from_db()
+    assert (media.status, media.progress, media.error) == ("ready", 100, "")
+    renditions = {r.name: r for r in media.renditions.all()}
+    assert sorted(renditions) == ["360p", "720p"]  # a 720p source: no 1080p
+    for name, (width, height) in {"720p": (1280, 720), "360p": (640, 360)}.items():
+        path = Path(renditions[name].file.path)
+        info = _probe(path)
+        video, audio = info["streams"][0], info["streams"][1]
+        assert (video["codec_name"], video["width"], video["height"]) == ("h264", width, height)
+        assert audio["codec_name"] == "aac"
+        assert float(info["format"]["duration"]) == pytest.approx(media.duration, abs=0.1)
+        head = path.read_bytes()[:65536]
+        assert head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head  # faststart
+        assert renditions[name].bytes == path.stat().st_size
+
+    [event] = OutboxEvent.objects.filter(type="cms.video.ready")
+    assert [r["name"] for r in event.data["renditions"]] == ["720p", "360p"]
+
+
+@pytest.mark.django_db
+def test_a_rotated_source_is_encoded_upright(tmp_path):
+    plain, source = tmp_path / "plain.mp4", tmp_path / "rotated.mp4"
+    picture = ["-f", "lavfi", "-i", "testsrc=size=480x360:rate=25", "-t", "1"]
+    subprocess.run(["ffmpeg", "-v", "error", *picture, "-c:v", "libx264", str(plain)], check=True)
+    # A phone's portrait video: landscape pixels with "turn by 90°" in its metadata.
+    rotate = ["-c", "copy", "-metadata:s:v", "rotate=90", str(source)]
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(plain), *rotate], check=True)
+    media = _media(source)
+    assert media.rotation == 90
+
+    create_renditions(media)
+
+    [rendition] = media.renditions.all()
+    stream = _probe(Path(rendition.file.path))["streams"][0]
+    assert (rendition.name, stream["width"], stream["height"]) == ("360p", 270, 360)
+    assert not stream.get("side_data_list")  # the rotation is in the pixels now
+
+
+def test_progress_is_reported_in_whole_growing_percents(sample_media_dir):
+    seen: list[int] = []
+    folder, _encoded = encode_ladder(
+        sample_media_dir / "big_buck_bunny_0_30.webm",
+        [Rung("360p", 640, 360)],
+        duration=30.0,
+        has_audio=True,
+        on_progress=seen.append,
+    )
+    assert seen == sorted(set(seen))
+    assert seen[-1] == 100
+    assert len(seen) >= 5  # several updates over a 30 s source
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+
+
+@pytest.mark.django_db
+def test_a_source_ffmpeg_cannot_decode_fails_with_its_reason_and_leaves_nothing(
+    sample_media_dir,
+):
+    media = _media(sample_media_dir / "example2.mp4")
+    Path(media.source.path).write_bytes(b"damaged after upload")
+    leftovers_before = set(Path(tempfile.gettempdir()).glob("renditions-*"))
+
+    create_renditions(media)
+
+    media.refresh_from_db()
+    assert media.status == "failed"
+    assert "ffmpeg exited with" in media.error
+    assert not media.renditions.exists()
+    assert set(Path(tempfile.gettempdir()).glob("renditions-*")) == leftovers_before
+    [event] = OutboxEvent.objects.filter(type="cms.video.failed")
+    assert event.data["error"] == media.error
+
+
+# Committed for real: the worker thread has its own database connection.
+@pytest.mark.django_db(transaction=True)
+def test_the_transcoder_hands_the_ladder_to_a_dramatiq_worker(
+    sample_media_dir, django_capture_on_commit_callbacks
+):
+    from pipeline.jobs import transcode_video
+
+    if not Collection.objects.exists():  # an earlier transactional test flushed the tables
+        Collection.add_root(name="Root")
+    media = _media(sample_media_dir / "example2.mp4")
+    video = media.videos.get()
+    event = {
+        "id": str(uuid.uuid4()),
+        "type": "cms.video.uploaded",
+        "subject": f"videos/{video.pk}",
+        "sequence": 1,
+        "data": {"id": video.pk},
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        process_event("transcoder", event)
+    worker = dramatiq.Worker(transcode_video.broker, worker_threads=1, queues={"media"})
+    worker.start()
+    try:
+        deadline = time.monotonic() + 120
+        while VideoMedia.objects.get(pk=media.pk).status != "ready":
+            assert time.monotonic() < deadline, VideoMedia.objects.get(pk=media.pk).error
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    assert VideoMedia.objects.get(pk=media.pk).renditions.count() == 2
