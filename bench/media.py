@@ -1,0 +1,96 @@
+"""Media benchmark: prints figures, asserts nothing.
+
+    .venv/bin/python bench/media.py [--source ../shared/media/big_buck_bunny_0_30.webm] [--runs 3]
+
+(a) Our rendition ladder (`encode_ladder`: one ffmpeg run, every rung, progress parsed)
+    against one bare `ffmpeg` command with the same encoder settings and outputs, run in
+    turn on the same source; the best of `--runs` of each.
+
+Clips (b) are not built yet: the figures for them come with the partial-download work.
+"""
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.media.renditions import AUDIO, ENCODER, encode_ladder, ladder_for
+
+SHARED_MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
+
+
+def probe_size(source: Path) -> tuple[int, int, float]:
+    output = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height:format=duration",
+            "-of",
+            "default=nw=1:nk=1",
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return int(output[0]), int(output[1]), float(output[2])
+
+
+def bare_ladder(source: Path, rungs: list, folder: Path) -> None:
+    split = f"[0:v]split={len(rungs)}" + "".join(f"[v{i}]" for i in range(len(rungs)))
+    scales = [f"[v{i}]scale={r.width}:{r.height}[out{i}]" for i, r in enumerate(rungs)]
+    command = ["ffmpeg", "-v", "error", "-y", "-i", str(source)]
+    command += ["-filter_complex", ";".join([split, *scales])]
+    for i, rung in enumerate(rungs):
+        command += ["-map", f"[out{i}]", *ENCODER, "-map", "0:a:0", *AUDIO]
+        command += ["-movflags", "+faststart", str(folder / f"{rung.name}.mp4")]
+    subprocess.run(command, check=True)
+
+
+def best_of(runs: int, work) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Media benchmark")
+    parser.add_argument("--source", type=Path, default=SHARED_MEDIA / "big_buck_bunny_0_30.webm")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    width, height, duration = probe_size(args.source)
+    rungs = ladder_for(width, height, 0)
+    print(
+        f"source {args.source.name}: {width}×{height}, {duration:.1f} s; "
+        f"ladder {', '.join(r.name for r in rungs)}; best of {args.runs}"
+    )
+
+    def ours() -> None:
+        folder, _encoded = encode_ladder(args.source, rungs, duration, True)
+        shutil.rmtree(folder)
+
+    def bare() -> None:
+        folder = Path(tempfile.mkdtemp(prefix="bare-ladder-"))
+        bare_ladder(args.source, rungs, folder)
+        shutil.rmtree(folder)
+
+    bare_time = best_of(args.runs, bare)
+    our_time = best_of(args.runs, ours)
+    print(f"bare ffmpeg ladder: {bare_time:.2f} s")
+    print(f"our ladder:         {our_time:.2f} s ({our_time / bare_time:.2f}× the bare command)")
+
+
+if __name__ == "__main__":
+    main()
