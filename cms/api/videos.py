@@ -58,6 +58,7 @@ class VideoSerializer(serializers.ModelSerializer):
     has_audio = serializers.BooleanField(source="media.has_audio", default=False)
     renditions = serializers.SerializerMethodField()
     poster_url = serializers.SerializerMethodField()
+    thumbnail_strip_url = serializers.SerializerMethodField()
     shot_list = ShotSerializer(many=True)
     tags = serializers.SerializerMethodField()
     published_at = serializers.DateTimeField(source="first_published_at")
@@ -86,6 +87,7 @@ class VideoSerializer(serializers.ModelSerializer):
             "has_audio",
             "renditions",
             "poster_url",
+            "thumbnail_strip_url",
             "shot_list",
             "tags",
             "published_at",
@@ -112,6 +114,12 @@ class VideoSerializer(serializers.ModelSerializer):
         if media is None or not media.poster:
             return None
         return get_full_url(self.context["request"], media.poster.url)
+
+    def get_thumbnail_strip_url(self, video: Video) -> str | None:
+        media: VideoMedia | None = video.media
+        if media is None or not media.thumbnail_strip:
+            return None
+        return get_full_url(self.context["request"], media.thumbnail_strip.url)
 
     def get_tags(self, video: Video) -> list[str]:
         return sorted(tag.name for tag in video.tags.all())

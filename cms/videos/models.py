@@ -68,6 +68,13 @@ class VideoMedia(models.Model):
     poster = models.ImageField(
         _("poster"), upload_to="videos/posters/%Y/%m/", max_length=500, blank=True
     )
+    thumbnail_strip = models.ImageField(
+        _("thumbnail strip"),
+        upload_to="videos/strips/%Y/%m/",
+        max_length=500,
+        blank=True,
+        help_text=_("Evenly spaced frames side by side, for previews while scrubbing."),
+    )
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -5,12 +5,14 @@ import shutil
 from pathlib import Path
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from wagtail.api.utils import get_full_url
 
 from cms.videos.models import Rendition, VideoMedia
 from pipeline.events import EventType, record_event
 
+from .frames import poster_jpeg, thumbnail_strip_jpeg
 from .renditions import TranscodeError, encode_ladder, ladder_for
 
 logger = logging.getLogger(__name__)
@@ -58,8 +60,13 @@ def create_renditions(media: VideoMedia) -> None:
                 with rendition.path.open("rb") as encoded_file:
                     row.file.save(f"{media.pk}-{rendition.rung.name}.mp4", File(encoded_file))
                 stored.append(row)
+            _store_pictures(media, encoded[0].path, encoded[-1].path)
             VideoMedia.objects.filter(pk=media.pk).update(
-                status=VideoMedia.Status.READY, progress=100, error=""
+                status=VideoMedia.Status.READY,
+                progress=100,
+                error="",
+                poster=media.poster.name,
+                thumbnail_strip=media.thumbnail_strip.name,
             )
             _record_ready(media, stored)
             transaction.on_commit(lambda: _delete_files(previous))
@@ -68,6 +75,22 @@ def create_renditions(media: VideoMedia) -> None:
         raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _store_pictures(media: VideoMedia, tallest: Path, smallest: Path) -> None:
+    """The poster from the best rendition; the strip's small tiles from the smallest."""
+    old = [name for name in (media.poster.name, media.thumbnail_strip.name) if name]
+    media.poster.save(f"{media.pk}-poster.jpg", ContentFile(poster_jpeg(tallest)), save=False)
+    media.thumbnail_strip.save(
+        f"{media.pk}-strip.jpg", ContentFile(thumbnail_strip_jpeg(smallest)), save=False
+    )
+    storage = media.poster.storage
+
+    def delete_old_pictures() -> None:
+        for name in old:
+            storage.delete(name)
+
+    transaction.on_commit(delete_old_pictures)
 
 
 def _record_ready(media: VideoMedia, renditions: list[Rendition]) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import dramatiq
 import pytest
 from django.core.files import File
+from PIL import Image
 from wagtail.models import Collection
 
 from cms.videos.models import Video, VideoMedia
@@ -86,6 +87,11 @@ def test_renditions_of_the_sample_are_h264_aac_faststart_and_as_long(sample_medi
     [event] = OutboxEvent.objects.filter(type="cms.video.ready")
     assert [r["name"] for r in event.data["renditions"]] == ["720p", "360p"]
 
+    with Image.open(media.poster.path) as poster:  # from the 720p rendition
+        assert (poster.format, poster.size) == ("JPEG", (1280, 720))
+    with Image.open(media.thumbnail_strip.path) as strip:  # ten tiles of 160 by 90
+        assert (strip.format, strip.size) == ("JPEG", (1600, 90))
+
 
 @pytest.mark.django_db
 def test_a_rotated_source_is_encoded_upright(tmp_path):
@@ -104,6 +110,8 @@ def test_a_rotated_source_is_encoded_upright(tmp_path):
     stream = _probe(Path(rendition.file.path))["streams"][0]
     assert (rendition.name, stream["width"], stream["height"]) == ("360p", 270, 360)
     assert not stream.get("side_data_list")  # the rotation is in the pixels now
+    with Image.open(media.poster.path) as poster:
+        assert poster.size == (270, 360)
 
 
 def test_progress_is_reported_in_whole_growing_percents(sample_media_dir):
