@@ -75,3 +75,35 @@ def video_source_uploaded(video: Video) -> None:
             "source_url": get_full_url(None, media.source.url),
         },
     )
+
+
+def video_media_delete_unused(media_ids: list[int]) -> int:
+    """Delete media no video uses any more (rows now, files once that commits).
+
+    A job still working on deleted media finds nothing to store when it ends: its rows
+    cannot be written, it removes its own files, and its retry finds no media.
+    """
+    unused = list(
+        VideoMedia.objects.filter(pk__in=media_ids, videos__isnull=True).prefetch_related(
+            "renditions"
+        )
+    )
+    files = [
+        field
+        for media in unused
+        for field in [
+            media.source,
+            media.poster,
+            media.thumbnail_strip,
+            *(rendition.file for rendition in media.renditions.all()),
+        ]
+        if field
+    ]
+    VideoMedia.objects.filter(pk__in=[media.pk for media in unused]).delete()
+
+    def delete_files() -> None:
+        for field in files:
+            field.storage.delete(field.name)
+
+    transaction.on_commit(delete_files)
+    return len(unused)

@@ -2,6 +2,7 @@
 
 import logging
 import shutil
+import tempfile
 from pathlib import Path
 
 from django.core.files import File
@@ -31,13 +32,22 @@ def create_renditions(media: VideoMedia) -> None:
         status=VideoMedia.Status.PROCESSING, progress=0, error=""
     )
     rungs = ladder_for(media.width, media.height, media.rotation)
+    # One working folder per media: a run killed midway (SIGKILL, lost machine) leaves its
+    # files here, and the run that replaces it removes them before starting.
+    work = Path(tempfile.gettempdir()) / f"newsroom-renditions-{media.pk}"
+    shutil.rmtree(work, ignore_errors=True)
 
     def store_progress(percent: int) -> None:  # autocommit: the admin sees it at once
         VideoMedia.objects.filter(pk=media.pk).update(progress=percent)
 
     try:
         folder, encoded = encode_ladder(
-            Path(media.source.path), rungs, media.duration, media.has_audio, store_progress
+            Path(media.source.path),
+            rungs,
+            media.duration,
+            media.has_audio,
+            store_progress,
+            folder=work,
         )
     except TranscodeError as error:
         _fail(media, str(error))

@@ -5,12 +5,17 @@ ffmpeg does this directly, in one run that decodes the source once and encodes e
 through it; moviepy would only add a Python frame loop. Progress comes from `-progress`.
 """
 
+import ctypes
+import ctypes.util
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 # (name, height) of each rung, tallest first.
 LADDER = (("1080p", 1080), ("720p", 720), ("360p", 360))
@@ -56,10 +61,14 @@ def encode_ladder(
     duration: float,
     has_audio: bool,
     on_progress: Callable[[int], None] = lambda percent: None,
+    folder: Path | None = None,
 ) -> tuple[Path, list[EncodedRendition]]:
-    """Encode every rung in one ffmpeg run into a new temporary folder (the caller moves the
-    files and removes the folder); report progress as whole percents."""
-    folder = Path(tempfile.mkdtemp(prefix="renditions-"))
+    """Encode every rung in one ffmpeg run into `folder` (by default a new temporary one; the
+    caller moves the files and removes it); report progress as whole percents."""
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="renditions-"))
+    else:
+        folder.mkdir(parents=True)
     outputs = [folder / f"{rung.name}.mp4" for rung in rungs]
     split = f"[0:v]split={len(rungs)}" + "".join(f"[v{i}]" for i in range(len(rungs)))
     scales = [f"[v{i}]scale={r.width}:{r.height}[out{i}]" for i, r in enumerate(rungs)]
@@ -82,11 +91,25 @@ def encode_ladder(
     return folder, encoded
 
 
+def _die_with_parent() -> None:
+    """In the ffmpeg child: be killed if the worker dies (even by SIGKILL), so a killed job
+    leaves no ffmpeg running on. Linux only; elsewhere nothing happens."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
 def _run_with_progress(
     command: list[str], duration: float, on_progress: Callable[[int], None]
 ) -> None:
     process = subprocess.Popen(  # noqa: S603  # our arguments; paths from our storage
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_die_with_parent,  # only calls prctl: safe between fork and exec
     )
     assert process.stdout is not None  # noqa: S101  # stdout=PIPE
     reported = -1

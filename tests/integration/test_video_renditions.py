@@ -137,7 +137,7 @@ def test_a_source_ffmpeg_cannot_decode_fails_with_its_reason_and_leaves_nothing(
 ):
     media = _media(sample_media_dir / "example2.mp4")
     Path(media.source.path).write_bytes(b"damaged after upload")
-    leftovers_before = set(Path(tempfile.gettempdir()).glob("renditions-*"))
+    leftovers_before = set(Path(tempfile.gettempdir()).glob("newsroom-renditions-*"))
 
     create_renditions(media)
 
@@ -145,7 +145,7 @@ def test_a_source_ffmpeg_cannot_decode_fails_with_its_reason_and_leaves_nothing(
     assert media.status == "failed"
     assert "ffmpeg exited with" in media.error
     assert not media.renditions.exists()
-    assert set(Path(tempfile.gettempdir()).glob("renditions-*")) == leftovers_before
+    assert set(Path(tempfile.gettempdir()).glob("newsroom-renditions-*")) == leftovers_before
     [event] = OutboxEvent.objects.filter(type="cms.video.failed")
     assert event.data["error"] == media.error
 
@@ -180,3 +180,96 @@ def test_the_transcoder_hands_the_ladder_to_a_dramatiq_worker(
     finally:
         worker.stop()
     assert VideoMedia.objects.get(pk=media.pk).renditions.count() == 2
+
+
+@pytest.mark.django_db
+def test_deleting_the_last_video_of_a_media_removes_its_files(
+    client, sample_media_dir, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth import get_user_model
+
+    media = _media(sample_media_dir / "example2.mp4")
+    create_renditions(media)
+    media.refresh_from_db()
+    files = [
+        Path(media.source.path),
+        Path(media.poster.path),
+        Path(media.thumbnail_strip.path),
+        *(Path(rendition.file.path) for rendition in media.renditions.all()),
+    ]
+    assert len(files) == 5
+    assert all(path.exists() for path in files)
+    video = media.videos.get()
+    client.force_login(get_user_model().objects.create_superuser(username="ed", password="x"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/snippets/videos/video/delete/{video.pk}/")
+
+    assert response.status_code == 302
+    assert not VideoMedia.objects.filter(pk=media.pk).exists()
+    assert not any(path.exists() for path in files)
+
+
+@pytest.mark.django_db
+def test_media_a_translation_still_uses_is_kept(sample_media_dir):
+    from cms.videos.services import video_media_delete_unused
+
+    media = _media(sample_media_dir / "example2.mp4")
+    Video.objects.create(title="Deuxième version", media=media)  # e.g. another locale's
+    media.videos.order_by("pk")[0].delete()
+    assert video_media_delete_unused([media.pk]) == 0
+    assert Path(media.source.path).exists()
+
+
+# The job runs in another process, killed as a worker can be: committed for real.
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_rendition_is_replaced_cleanly(sample_media_dir):
+    import os
+    import signal
+    import sys
+
+    from django.conf import settings as django_settings
+    from django.db import connection
+
+    if not Collection.objects.exists():  # an earlier transactional test flushed the tables
+        Collection.add_root(name="Root")
+    media = _media(sample_media_dir / "big_buck_bunny_0_30.webm")
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}:{database['PASSWORD']}@"
+        f"{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
+    }
+    script = (
+        "from cms.videos.models import VideoMedia;"
+        "from pipeline.media.processing import create_renditions;"
+        f"create_renditions(VideoMedia.objects.get(pk={media.pk}))"
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while VideoMedia.objects.get(pk=media.pk).progress < 20:
+        assert time.monotonic() < deadline, "no progress"
+        assert worker.poll() is None, "the worker ended early"
+        time.sleep(0.1)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    # ffmpeg, its child, dies with it (PR_SET_PDEATHSIG); the killed run stored nothing.
+    killed = VideoMedia.objects.get(pk=media.pk)
+    assert (killed.status, killed.renditions.count()) == ("processing", 0)
+    work = Path(tempfile.gettempdir()) / f"newsroom-renditions-{media.pk}"
+    assert work.exists()  # the killed run's leftovers
+
+    create_renditions(killed)  # the job runs again (dramatiq redelivers the unacked message)
+
+    done = VideoMedia.objects.get(pk=media.pk)
+    assert (done.status, done.renditions.count()) == ("ready", 2)
+    assert not work.exists()
+    stored = {p.name for p in Path(django_settings.MEDIA_ROOT).rglob("*.mp4")}
+    assert {f"{media.pk}-720p.mp4", f"{media.pk}-360p.mp4"} <= stored
+    assert not [name for name in stored if name.startswith(f"{media.pk}-") and "_" in name]
