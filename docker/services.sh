@@ -208,6 +208,10 @@ rabbitmq_up() {
         rabbitmqctl -q list_users | grep -q "^$DEV_USER\b" ||
             rabbitmqctl -q add_user "$DEV_USER" "$DEV_PASSWORD" >/dev/null
         rabbitmqctl -q set_permissions -p newsroom "$DEV_USER" ".*" ".*" ".*"
+        # A dramatiq worker holds a job's message unacked while the job runs: the default
+        # 30-minute consumer timeout would close its channel under a long transcode and have
+        # the job run twice. Six hours, like VIDEO_MAX_DURATION (rabbitmq.conf in production).
+        rabbitmqctl -q eval 'application:set_env(rabbit, consumer_timeout, 21600000).' >/dev/null
     fi
     tcp_open 127.0.0.1 "$AMQP_PORT" || die "RabbitMQ runs but nothing accepts AMQP on $AMQP_PORT"
     say "RabbitMQ     $(rabbitmq_version) $started on 127.0.0.1:$AMQP_PORT" \

@@ -32,3 +32,21 @@ def test_broker_is_rabbitmq(amqp_channel):
     # The broker announces itself in the AMQP handshake (connection.start).
     server = amqp_channel.connection._impl.server_properties
     assert server["product"] == "RabbitMQ"
+
+
+def test_the_consumer_timeout_outlasts_the_longest_job():
+    """A transcoding job keeps its message unacked while it runs (docker/services.sh)."""
+    import re
+    import subprocess
+
+    from django.conf import settings
+
+    output = subprocess.run(
+        ["rabbitmqctl", "-q", "eval", "application:get_env(rabbit, consumer_timeout)."],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"\{ok,(\d+)\}", output)
+    assert match, output
+    assert int(match.group(1)) >= settings.VIDEO_MAX_DURATION * 1000
