@@ -58,3 +58,15 @@ def transcode_video(media_id: int) -> None:
     media = VideoMedia.objects.filter(pk=media_id).first()
     if media is not None:  # deleted meanwhile: nothing to do
         create_renditions(media)
+
+
+@dramatiq.actor(queue_name="media", max_retries=3, time_limit=3600 * 1000)
+def make_clip(clip_id: str) -> None:
+    """Cut a requested clip (retried on unexpected errors, not when ffmpeg refuses)."""
+    from cms.videos.models import Clip
+
+    from .media.processing import create_clip
+
+    clip = Clip.objects.filter(pk=clip_id).select_related("media").first()
+    if clip is not None:
+        create_clip(clip)

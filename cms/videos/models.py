@@ -6,6 +6,9 @@ one `VideoMedia`, the uploaded source file with everything the media pipeline de
 number of languages it is described in.
 """
 
+import uuid
+
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator
@@ -252,3 +255,65 @@ class ShotListEntry(TranslatableMixin, Orderable):
     def clean(self) -> None:
         if self.start is not None and self.end is not None and self.start >= self.end:
             raise ValidationError({"end": _("A shot must end after it starts.")})
+
+
+class Clip(models.Model):
+    """A partial download: frames [start, end) of one rendition (or the original), made once
+    and served to every journalist who asks for the same range."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    ORIGINAL = "original"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    media = models.ForeignKey(
+        VideoMedia, on_delete=models.CASCADE, related_name="clips", verbose_name=_("media")
+    )
+    rendition = models.CharField(_("rendition"), max_length=20)
+    # Snapped to the source's frames, so requests for the same frames share one clip.
+    start = models.DecimalField(_("start (s)"), max_digits=9, decimal_places=3)
+    end = models.DecimalField(_("end (s)"), max_digits=9, decimal_places=3)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    file = models.FileField(_("file"), upload_to="videos/clips/%Y/%m/", max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_requested_at = models.DateTimeField(_("last requested at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("clip")
+        verbose_name_plural = _("clips")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["media", "rendition", "start", "end"], name="unique_clip_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.media} {self.rendition} {self.start}–{self.end}"
+
+
+class ClipDownload(models.Model):
+    """Who downloaded which range of which video, and when."""
+
+    clip = models.ForeignKey(Clip, on_delete=models.SET_NULL, null=True, related_name="downloads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    video = models.ForeignKey(Video, on_delete=models.SET_NULL, null=True, related_name="+")
+    rendition = models.CharField(_("rendition"), max_length=20)
+    start = models.DecimalField(_("start (s)"), max_digits=9, decimal_places=3)
+    end = models.DecimalField(_("end (s)"), max_digits=9, decimal_places=3)
+    downloaded_at = models.DateTimeField(_("downloaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("clip download")
+        verbose_name_plural = _("clip downloads")
+        ordering = ["-downloaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.rendition} {self.start}–{self.end} {self.downloaded_at}"

@@ -127,6 +127,9 @@ VIDEO_UPLOAD_MAX_BYTES = env.int("VIDEO_UPLOAD_MAX_BYTES", default=20 * 1024**3)
 VIDEO_MIN_DIMENSION = env.int("VIDEO_MIN_DIMENSION", default=16)
 VIDEO_MAX_DIMENSION = env.int("VIDEO_MAX_DIMENSION", default=8192)
 VIDEO_MAX_DURATION = env.int("VIDEO_MAX_DURATION", default=6 * 3600)  # seconds
+# Partial downloads: the longest clip, and how long an unrequested clip is kept.
+CLIP_MAX_SECONDS = env.int("CLIP_MAX_SECONDS", default=600)
+CLIP_RETENTION_DAYS = env.int("CLIP_RETENTION_DAYS", default=7)
 
 # Jobs (long work handed off by consumers) run on dramatiq workers: `manage.py rundramatiq`
 # with RabbitMQ; in the embedded default, on a worker thread of the process (pipeline/jobs.py).

@@ -10,9 +10,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from wagtail.api.utils import get_full_url
 
-from cms.videos.models import Rendition, VideoMedia
+from cms.videos.models import Clip, Rendition, VideoMedia
 from pipeline.events import EventType, record_event
 
+from .clips import cut_clip
 from .frames import poster_jpeg, thumbnail_strip_jpeg
 from .renditions import TranscodeError, encode_ladder, ladder_for
 
@@ -135,3 +136,39 @@ def _fail(media: VideoMedia, reason: str) -> None:
 def _delete_files(renditions: list[Rendition]) -> None:
     for rendition in renditions:
         rendition.file.delete(save=False)
+
+
+def create_clip(clip: Clip) -> None:
+    """Cut the clip into storage; `failed` with the reason if ffmpeg cannot."""
+    media = clip.media
+    Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.PROCESSING, error="")
+    if clip.rendition == Clip.ORIGINAL:
+        source, reencode_all = Path(media.source.path), True  # any codec: encode the range
+    else:
+        source, reencode_all = Path(media.renditions.get(name=clip.rendition).file.path), False
+    work = Path(tempfile.mkdtemp(prefix="newsroom-clip-out-"))
+    try:
+        output = work / "clip.mp4"
+        cut_clip(
+            source,
+            float(clip.start),
+            float(clip.end),
+            output,
+            media.has_audio,
+            reencode_all,
+            on_progress=lambda percent: _clip_progress(clip, percent),
+        )
+        name = f"{media.pk}-{clip.rendition}-{clip.start}-{clip.end}.mp4"
+        with output.open("rb") as cut:
+            clip.file.save(name, File(cut), save=False)
+        Clip.objects.filter(pk=clip.pk).update(
+            status=Clip.Status.READY, progress=100, file=clip.file.name
+        )
+    except TranscodeError as error:
+        Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.FAILED, error=str(error))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _clip_progress(clip: Clip, percent: int) -> None:
+    Clip.objects.filter(pk=clip.pk).update(progress=percent)

@@ -2,8 +2,10 @@
 
 import io
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.images import ImageFile
 from django.core.management import call_command
 from django.test import Client
@@ -17,7 +19,8 @@ from wagtail.images.models import Image
 from cms.api.preview import preview_token_create
 from cms.api.schema import openapi_document
 from cms.news.models import NewsPage
-from cms.videos.models import Video
+from cms.videos.models import Clip, Video
+from pipeline.media.processing import create_clip, create_renditions
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +37,8 @@ def _api_routes() -> set[str]:
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, route)
             elif route.startswith(API_PREFIX.lstrip("/")) and pattern.name != "api_not_found":
-                routes.add("/" + route.replace("<int:pk>", "{id}"))
+                path = route.replace("<int:pk>", "{id}").replace("<uuid:pk>", "{id}")
+                routes.add("/" + path)
 
     walk(get_resolver().url_patterns, "")
     return routes
@@ -60,15 +64,20 @@ def demo(client: Client) -> dict[str, Any]:
     return {"article": article, "image": image, "video": video}
 
 
-def _checked(api: OpenAPI, client: Client, url: str, exercised: list[tuple[str, int]]) -> Any:
-    """GET `url`, check the response against the document and record it as exercised."""
-    response = client.get(url)
+def _checked(
+    api: OpenAPI, client: Client, url: str, exercised: list[tuple[str, int]], body: Any = None
+) -> Any:
+    """GET (or POST `body` to) `url`, check the response against the document, record it."""
+    if body is None:
+        response = client.get(url)
+    else:
+        response = client.post(url, body, content_type="application/json")
     assert response.status_code < 500, (url, response.content[:500])
     api.validate_response(
         DjangoOpenAPIRequest(response.wsgi_request),
         DjangoOpenAPIResponse(response),  # type: ignore[arg-type]
     )
-    exercised.append((url.split("?")[0], response.status_code))
+    exercised.append((urlsplit(url).path, response.status_code))
     return response
 
 
@@ -106,8 +115,22 @@ def test_live_responses_match_the_document(client, demo):
         response = _checked(api, client, url, exercised)
         assert response.status_code == expected_status, (url, response.content[:300])
 
+    # Partial downloads, for a signed-in journalist.
+    create_renditions(video.media)
+    client.force_login(get_user_model().objects.create_user(username="journalist"))
+    clip_url = f"/api/v2/videos/{video.pk}/clips/"
+    asked = _checked(api, client, clip_url, exercised, {"start": 0.5, "end": 1.5})
+    assert asked.status_code == 202
+    assert _checked(api, client, clip_url, exercised, {"start": 2, "end": 1}).status_code == 400
+    create_clip(Clip.objects.get(pk=asked.json()["id"]))
+    status = _checked(api, client, asked["Location"], exercised)
+    assert status.json()["status"] == "ready"
+    assert _checked(api, client, status.json()["download_url"], exercised).status_code == 200
+    client.logout()
+    assert _checked(api, client, asked["Location"], exercised).status_code == 401
+
     # Every documented path was answered with a success at least once.
-    succeeded = {path for path, status in exercised if status in (200, 302)}
+    succeeded = {path for path, status in exercised if status in (200, 202, 302)}
     documented = {
         path.replace("{id}", str(pk))
         for path, pk in [(p, _first_id(p, demo)) for p in openapi_document()["paths"]]
@@ -115,10 +138,12 @@ def test_live_responses_match_the_document(client, demo):
     assert documented <= succeeded
 
 
-def _first_id(path: str, demo: dict[str, Any]) -> int:
+def _first_id(path: str, demo: dict[str, Any]) -> Any:
     if "{id}" not in path:
         return 0
     kind = path.split("/")[3]
+    if kind == "clips":
+        return Clip.objects.get().pk
     return {"pages": demo["article"], "images": demo["image"], "videos": demo["video"]}[kind].pk
 
 

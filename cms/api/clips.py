@@ -1,0 +1,111 @@
+"""Partial downloads in the API: ask for a clip, follow its progress, download it.
+
+Every call needs a signed-in account (session cookie; personal API tokens come with the
+accounts work); downloads are logged (who, what, which range, when).
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from wagtail.api.utils import get_full_url
+
+from cms.videos.clips import clip_download_log, clip_request
+from cms.videos.models import Clip, Video
+
+
+class SignedInAPIView(APIView):
+    """JSON errors in the API's shape; 401 for anonymous callers."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            raise NotSignedIn
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, NotSignedIn):
+            message = _("Sign in with your media account to download videos.")
+            return Response({"message": message}, status=status.HTTP_401_UNAUTHORIZED)
+        if isinstance(exc, Http404):
+            return Response({"message": str(exc)}, status=status.HTTP_404_NOT_FOUND)
+        if isinstance(exc, ValidationError):
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            message = "; ".join(m for messages in errors.values() for m in messages)
+            return Response(
+                {"message": message, "errors": errors}, status=status.HTTP_400_BAD_REQUEST
+            )
+        return super().handle_exception(exc)
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+def clip_representation(request: Request, clip: Clip) -> dict[str, Any]:
+    ready = clip.status == Clip.Status.READY
+    return {
+        "id": str(clip.pk),
+        "rendition": clip.rendition,
+        "start": float(clip.start),
+        "end": float(clip.end),
+        "status": clip.status,
+        "progress": clip.progress,
+        "error": clip.error,
+        "status_url": get_full_url(request, reverse("clip_status", args=[clip.pk])),
+        "download_url": (
+            get_full_url(request, reverse("clip_download", args=[clip.pk])) if ready else None
+        ),
+    }
+
+
+class VideoClipsView(SignedInAPIView):
+    """`POST videos/<id>/clips/ {"start", "end", "rendition"}` → 202 and the clip."""
+
+    def post(self, request: Request, pk: int) -> Response:
+        video = Video.objects.filter(pk=pk, live=True).select_related("media").first()
+        if video is None:
+            raise Http404(_("No published video with id %(id)s.") % {"id": pk})
+        data = request.data if isinstance(request.data, dict) else {}
+        missing = [name for name in ("start", "end") if name not in data]
+        if missing:
+            raise ValidationError({name: _("This field is required.") for name in missing})
+        clip, _created = clip_request(
+            video, data["start"], data["end"], str(data.get("rendition", "720p"))
+        )
+        body = clip_representation(request, clip)
+        return Response(
+            body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]}
+        )
+
+
+class ClipStatusView(SignedInAPIView):
+    def get(self, request: Request, pk: str) -> Response:
+        clip = Clip.objects.filter(pk=pk).first()
+        if clip is None:
+            raise Http404(_("No such clip."))
+        return Response(clip_representation(request, clip))
+
+
+class ClipDownloadView(SignedInAPIView):
+    def get(self, request: Request, pk: str) -> Any:
+        clip = Clip.objects.filter(pk=pk, status=Clip.Status.READY).select_related("media").first()
+        if clip is None:
+            raise Http404(_("No such clip, or it is not ready yet."))
+        video = clip.media.videos.order_by("pk").first()
+        clip_download_log(clip, video, request.user)
+        filename = f"{(video.title if video else 'clip')[:60]} {clip.start}-{clip.end}.mp4"
+        return FileResponse(clip.file.open("rb"), as_attachment=True, filename=filename)
+
+
+def clip_urlpatterns() -> list[URLPattern]:
+    return [
+        path("videos/<int:pk>/clips/", VideoClipsView.as_view(), name="video_clips"),
+        path("clips/<uuid:pk>/", ClipStatusView.as_view(), name="clip_status"),
+        path("clips/<uuid:pk>/download/", ClipDownloadView.as_view(), name="clip_download"),
+    ]

@@ -1,0 +1,114 @@
+"""Partial downloads through the API: sign-in, validation, reuse, progress, logged download."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.test import override_settings
+
+from cms.videos.models import Clip, ClipDownload, Video
+from cms.videos.services import video_media_create, video_upload_probe
+from pipeline.media.processing import create_clip, create_renditions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def video(sample_media_dir) -> Video:
+    """A published 2 s, 24 fps video with its renditions made."""
+    path = sample_media_dir / "example2.mp4"
+    with path.open("rb") as source:
+        upload = File(source, name=path.name)
+        media = video_media_create(upload=upload, probed=video_upload_probe(upload))
+    video = Video.objects.create(title="Meadow", media=media)
+    video.save_revision().publish()
+    create_renditions(media)
+    return video
+
+
+@pytest.fixture
+def journalist(client):
+    client.force_login(get_user_model().objects.create_user(username="reporter", password="x"))
+    return client
+
+
+def _ask(client, video, **body):
+    return client.post(f"/api/v2/videos/{video.pk}/clips/", body, content_type="application/json")
+
+
+def test_anonymous_callers_must_sign_in(client, video):
+    assert _ask(client, video, start=0, end=1).status_code == 401
+    clip = Clip.objects.create(media=video.media, rendition="360p", start=0, end=1)
+    for url in [f"/api/v2/clips/{clip.pk}/", f"/api/v2/clips/{clip.pk}/download/"]:
+        response = client.get(url)
+        assert response.status_code == 401
+        assert "Sign in" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"start": 1, "end": 1}, "The out point must come after the in point."),
+        ({"start": 1.5, "end": 0.5}, "The out point must come after the in point."),
+        ({"start": 0, "end": 9}, "The video ends at 2.038 s."),
+        ({"start": "00:00:xx", "end": 1}, "Give seconds or HH:MM:SS.mmm."),
+        ({"start": -1, "end": 1}, "Give seconds or HH:MM:SS.mmm."),
+        ({"start": 0, "end": 1, "rendition": "4k"}, "Choose one of: original, 720p, 360p"),
+        ({"end": 1}, "This field is required."),
+        ({"start": 0.5, "end": 0.51}, "The range is shorter than one frame."),
+    ],
+)
+def test_bad_requests_are_a_400_with_the_reason(journalist, video, body, message):
+    response = _ask(journalist, video, **body)
+    assert response.status_code == 400
+    assert message in response.json()["message"]
+    assert not Clip.objects.exists()
+
+
+@override_settings(CLIP_MAX_SECONDS=1)
+def test_a_clip_longer_than_the_limit_is_refused(journalist, video):
+    response = _ask(journalist, video, start=0, end=1.5)
+    assert response.status_code == 400
+    assert "at most 1 s" in response.json()["message"]
+
+
+def test_a_video_that_is_not_ready_has_no_clips(journalist, video):
+    video.media.status = "processing"
+    video.media.save()
+    assert _ask(journalist, video, start=0, end=1).status_code == 400
+
+
+def test_the_same_frames_are_cut_once_then_downloaded_and_logged(
+    journalist, video, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as jobs:
+        first = _ask(journalist, video, start="00:00:00.500", end=1.5, rendition="360p")
+        again = _ask(journalist, video, start=0.49, end="1.501", rendition="360p")
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert first.json()["id"] == again.json()["id"]  # snapped to the same frames: reused
+    assert len(jobs) == 1  # one job for both
+    assert first["Location"] == first.json()["status_url"]
+    assert (first.json()["start"], first.json()["end"]) == (0.5, 1.5)
+    assert first.json()["download_url"] is None
+
+    clip = Clip.objects.get()
+    create_clip(clip)  # what the dramatiq job does
+    status = journalist.get(f"/api/v2/clips/{clip.pk}/").json()
+    assert (status["status"], status["progress"]) == ("ready", 100)
+
+    download = journalist.get(status["download_url"])
+    assert download.status_code == 200
+    assert download["Content-Type"] == "video/mp4"
+    assert "attachment" in download["Content-Disposition"]
+    assert b"ftyp" in b"".join(download.streaming_content)[:64]
+    [log] = ClipDownload.objects.all()
+    assert (str(log.user), log.video, log.rendition) == ("reporter", video, "360p")
+    assert (float(log.start), float(log.end)) == (0.5, 1.5)
+
+
+def test_a_clip_of_the_original_is_encoded_over_the_range(journalist, video):
+    response = _ask(journalist, video, start=0, end=1, rendition="original")
+    clip = Clip.objects.get(pk=response.json()["id"])
+    create_clip(clip)
+    clip.refresh_from_db()
+    assert clip.status == "ready"
+    assert clip.file.size > 0

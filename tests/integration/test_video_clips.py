@@ -1,0 +1,89 @@
+"""Clips are frame-accurate (first frame, frame count), in sync, and only re-encode edges."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.media.clips import cut_clip, plan_clip
+from pipeline.media.renditions import Rung, encode_ladder
+
+
+@pytest.fixture(scope="module")
+def rendition(sample_media_dir, tmp_path_factory) -> Path:
+    """The 720p rendition of the 30 s sample, as the ladder makes it (keyframes every ~10 s)."""
+    folder, [encoded] = encode_ladder(
+        sample_media_dir / "big_buck_bunny_0_30.webm", [Rung("720p", 1280, 720)], 30.0, True
+    )
+    path = tmp_path_factory.mktemp("clips") / "720p.mp4"
+    shutil.move(encoded.path, path)
+    shutil.rmtree(folder)
+    return path
+
+
+def _frame(path: Path, index: int) -> np.ndarray:
+    """Frame `index` of a video, decoded, as a small grey picture."""
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-vf", f"select=eq(n\\,{index}),scale=64:36",
+         "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    return np.frombuffer(raw, dtype=np.uint8).astype(int)
+
+
+def _closest(clip: Path, clip_index: int, source: Path, candidates: range) -> int:
+    """The source frame among `candidates` that the clip's frame looks most like."""
+    frame = _frame(clip, clip_index)
+    return min(candidates, key=lambda i: np.abs(_frame(source, i) - frame).mean())
+
+
+def _streams(path: Path) -> dict[str, dict]:
+    output = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-show_entries",
+         "stream=codec_type,codec_name,nb_read_frames,duration,start_time", "-of", "json",
+         str(path)],
+        capture_output=True, check=True, text=True,
+    ).stdout  # fmt: skip
+    import json
+
+    return {stream["codec_type"]: stream for stream in json.loads(output)["streams"]}
+
+
+def test_a_clip_off_the_keyframes_is_frame_accurate_and_in_sync(rendition, tmp_path):
+    clip = tmp_path / "clip.mp4"
+    plan = cut_clip(rendition, 3.3, 13.3, clip, has_audio=True)
+
+    # 3.3 s is frame 79.2 at 24 fps: the clip starts on frame 79, and has 10 s of frames.
+    assert (plan.start, plan.frames) == (pytest.approx(79 / 24, abs=1e-3), 240)
+    assert plan.copied[1] > plan.copied[0]  # whole GOPs were copied, not re-encoded
+    streams = _streams(clip)
+    video, audio = streams["video"], streams["audio"]
+    assert (video["codec_name"], int(video["nb_read_frames"])) == ("h264", 240)
+    assert float(video["start_time"]) == pytest.approx(0, abs=1e-3)
+    assert float(video["duration"]) == pytest.approx(10.0, abs=1 / 24)
+    assert float(audio["duration"]) == pytest.approx(float(video["duration"]), abs=1 / 24)
+
+    assert _closest(clip, 0, rendition, range(76, 83)) == 79  # the first frame requested
+    junction = plan.copied[0] - 79  # the first copied frame, after the re-encoded head
+    assert (
+        _closest(clip, junction, rendition, range(plan.copied[0] - 2, plan.copied[0] + 3))
+        == (plan.copied[0])
+    )
+    assert _closest(clip, 239, rendition, range(315, 322)) == 318  # the last one
+
+
+def test_a_range_without_a_whole_gop_is_re_encoded_whole(rendition, tmp_path):
+    clip = tmp_path / "short.mp4"
+    plan = cut_clip(rendition, 1.0, 2.5, clip, has_audio=True)
+    assert plan.copied == (0, 0)
+    assert int(_streams(clip)["video"]["nb_read_frames"]) == 36
+    assert _closest(clip, 0, rendition, range(22, 27)) == 24
+
+
+def test_an_empty_range_is_refused(rendition):
+    from pipeline.media.renditions import TranscodeError
+
+    with pytest.raises(TranscodeError, match="no frame"):
+        plan_clip(rendition, 5.0, 5.01)
