@@ -91,3 +91,22 @@ def _snap(seconds: Decimal, media: VideoMedia) -> Decimal:
     rate = Decimal(str(media.frame_rate or 25))
     frame = (seconds * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return (frame / rate).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+
+
+def clips_purge_unrequested(older_than_days: int | None = None) -> int:
+    """Delete the clips nobody asked for lately, their files once that commits."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    days = settings.CLIP_RETENTION_DAYS if older_than_days is None else older_than_days
+    old = list(Clip.objects.filter(last_requested_at__lt=timezone.now() - timedelta(days=days)))
+    files = [clip.file for clip in old if clip.file]
+    Clip.objects.filter(pk__in=[clip.pk for clip in old]).delete()
+
+    def delete_files() -> None:
+        for field in files:
+            field.storage.delete(field.name)
+
+    transaction.on_commit(delete_files)
+    return len(old)

@@ -19,7 +19,12 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 # (name, height) of each rung, tallest first.
 LADDER = (("1080p", 1080), ("720p", 720), ("360p", 360))
-ENCODER = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]
+# A keyframe every 2 s whatever the frame rate: players seek quickly, and a clip re-encodes
+# at most 2 s at each edge (clips.py copies the whole GOPs between).
+ENCODER = [
+    "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+    "-force_key_frames", "expr:gte(t,n_forced*2)",
+]  # fmt: skip
 AUDIO = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
 
 

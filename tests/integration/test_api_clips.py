@@ -112,3 +112,30 @@ def test_a_clip_of_the_original_is_encoded_over_the_range(journalist, video):
     clip.refresh_from_db()
     assert clip.status == "ready"
     assert clip.file.size > 0
+
+
+def test_clips_nobody_asked_for_lately_are_purged_with_their_files(
+    journalist, video, django_capture_on_commit_callbacks
+):
+    import io
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    old = Clip.objects.get(pk=_ask(journalist, video, start=0, end=1).json()["id"])
+    recent = Clip.objects.get(pk=_ask(journalist, video, start=1, end=2).json()["id"])
+    create_clip(old)
+    old.refresh_from_db()
+    path = old.file.path
+    Clip.objects.filter(pk=old.pk).update(last_requested_at=timezone.now() - timedelta(days=8))
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("purge_clips", stdout=out)
+
+    assert "1 clips deleted" in out.getvalue()
+    assert list(Clip.objects.all()) == [recent]
+    import os
+
+    assert not os.path.exists(path)
