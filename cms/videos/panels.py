@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.urls import reverse
 from wagtail.admin.panels import Panel
 
 
@@ -16,4 +17,10 @@ class VideoMediaPanel(Panel):
             media = self.instance.media if self.instance.media_id else None
             context["media"] = media
             context["renditions"] = list(media.renditions.all()) if media else []
+            # The clip picker needs a published video whose renditions are made.
+            context["clips_url"] = (
+                reverse("video_clips", args=[self.instance.pk])
+                if media and media.status == "ready" and self.instance.live
+                else None
+            )
             return context

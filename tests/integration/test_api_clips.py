@@ -139,3 +139,10 @@ def test_clips_nobody_asked_for_lately_are_purged_with_their_files(
     import os
 
     assert not os.path.exists(path)
+
+
+def test_the_admin_video_page_offers_the_clip_picker(client, video):
+    client.force_login(get_user_model().objects.create_superuser(username="ed", password="x"))
+    html = client.get(f"/admin/snippets/videos/video/edit/{video.pk}/").content.decode()
+    assert f'data-clips-url="/api/v2/videos/{video.pk}/clips/"' in html
+    assert '<option value="360p">360p</option>' in html

@@ -117,6 +117,6 @@ def test_the_asset_page_shows_progress_renditions_and_a_player(editor_client, pr
     html = response.content.decode()
     assert response.status_code == 200
     assert '<progress max="100" value="40"' in html
-    assert "<video controls" in html
+    assert '<video id="video-media-player" controls' in html
     assert "720p" in html
     assert "1280×720" in html
