@@ -2,8 +2,12 @@
 
 from typing import Any, ClassVar
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db.models import QuerySet
 from django.http import Http404
+from django.template.defaultfilters import filesizeformat
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status
@@ -14,8 +18,9 @@ from wagtail.api.utils import get_full_url
 from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.utils import BadRequestError
 
-from cms.videos.models import Rendition, ShotListEntry, Video, VideoMedia
+from cms.videos.models import VIDEO_EXTENSIONS, Rendition, ShotListEntry, Video, VideoMedia
 from cms.videos.selectors import published_videos
+from cms.videos.services import video_create_from_upload
 
 from .conditional import ConditionalResponseMixin
 from .fields import translations_map
@@ -161,6 +166,34 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
             raise Http404(_("No published video with id %(id)s.") % {"id": pk})
         return Response(self.get_serializer(video).data)
 
+    def upload_view(self, request: Request) -> Response:
+        """`POST videos/` (multipart: `file`, `title`, `description`): a new draft video.
+
+        The file is streamed to a temporary file by Django's upload handlers, probed, and
+        only then stored; a refused upload leaves nothing behind.
+        """
+        if not request.user.is_authenticated:
+            message = _("Sign in to upload videos.")
+            return Response({"message": message}, status=status.HTTP_401_UNAUTHORIZED)
+        if not request.user.has_perm("videos.add_video"):
+            message = _("Your account may not upload videos.")
+            return Response({"message": message}, status=status.HTTP_403_FORBIDDEN)
+        # Refused before the body is read: no time spent receiving an oversized file.
+        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.VIDEO_UPLOAD_MAX_BYTES:
+            limit = filesizeformat(settings.VIDEO_UPLOAD_MAX_BYTES)
+            raise BadRequestError(_("The file is larger than %(max)s.") % {"max": limit})
+        upload, title = request.FILES.get("file"), str(request.data.get("title", "")).strip()
+        if upload is None or not title:
+            raise BadRequestError(_("Send the video as `file` and its `title`."))
+        try:
+            FileExtensionValidator(VIDEO_EXTENSIONS)(upload)
+            video = video_create_from_upload(
+                upload, title=title, description=str(request.data.get("description", ""))
+            )
+        except ValidationError as error:
+            raise BadRequestError(" ".join(error.messages)) from error
+        return Response(self.get_serializer(video).data, status=status.HTTP_201_CREATED)
+
     def handle_exception(self, exc: Exception) -> Response:
         # The same error shape as Wagtail's own endpoints: {"message": …}.
         if isinstance(exc, Http404):
@@ -217,6 +250,6 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
     @classmethod
     def get_urlpatterns(cls) -> list[URLPattern]:
         return [
-            path("", cls.as_view({"get": "listing_view"}), name="listing"),
+            path("", cls.as_view({"get": "listing_view", "post": "upload_view"}), name="listing"),
             path("<int:pk>/", cls.as_view({"get": "detail_view"}), name="detail"),
         ]

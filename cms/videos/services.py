@@ -107,3 +107,14 @@ def video_media_delete_unused(media_ids: list[int]) -> int:
 
     transaction.on_commit(delete_files)
     return len(unused)
+
+
+@transaction.atomic
+def video_create_from_upload(upload: File, *, title: str, description: str = "") -> Video:
+    """A new draft video from an upload (the API's): probed first, then stored and announced."""
+    probed = video_upload_probe(upload)
+    media = video_media_create(upload=upload, probed=probed)
+    video = Video.objects.create(title=title, description=description, media=media, live=False)
+    video.save_revision()
+    video_source_uploaded(video)
+    return video
