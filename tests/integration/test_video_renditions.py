@@ -273,3 +273,21 @@ def test_a_worker_killed_mid_rendition_is_replaced_cleanly(sample_media_dir):
     stored = {p.name for p in Path(django_settings.MEDIA_ROOT).rglob("*.mp4")}
     assert {f"{media.pk}-720p.mp4", f"{media.pk}-360p.mp4"} <= stored
     assert not [name for name in stored if name.startswith(f"{media.pk}-") and "_" in name]
+
+
+@pytest.mark.django_db
+def test_a_variable_frame_rate_source_keeps_its_timing(tmp_path):
+    source = tmp_path / "vfr.mp4"
+    # 30 fps for the first second, then every third frame only (10 fps): variable frame rate.
+    keep = "select='lt(n\\,30)+not(mod(n\\,3))'"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30",
+         "-t", "3", "-vf", keep, "-vsync", "vfr", "-c:v", "libx264", str(source)],
+        check=True,
+    )  # fmt: skip
+    media = _media(source)
+    create_renditions(media)
+    [rendition] = media.renditions.all()
+    info = _probe(Path(rendition.file.path))
+    assert float(info["format"]["duration"]) == pytest.approx(3.0, abs=0.15)
+    assert media.duration == pytest.approx(3.0, abs=0.15)
