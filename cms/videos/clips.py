@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from .models import Clip, ClipDownload, Video, VideoMedia
+from .services import delete_files_on_commit
 
 TIMECODE = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]?\d(?:\.\d{1,3})?)$")
 
@@ -101,12 +102,6 @@ def clips_purge_unrequested(older_than_days: int | None = None) -> int:
 
     days = settings.CLIP_RETENTION_DAYS if older_than_days is None else older_than_days
     old = list(Clip.objects.filter(last_requested_at__lt=timezone.now() - timedelta(days=days)))
-    files = [clip.file for clip in old if clip.file]
     Clip.objects.filter(pk__in=[clip.pk for clip in old]).delete()
-
-    def delete_files() -> None:
-        for field in files:
-            field.storage.delete(field.name)
-
-    transaction.on_commit(delete_files)
+    delete_files_on_commit([clip.file for clip in old])
     return len(old)

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from wagtail.api.utils import get_full_url
 
 from pipeline.events import EventType, record_event
@@ -100,13 +101,20 @@ def video_media_delete_unused(media_ids: list[int]) -> int:
         if field
     ]
     VideoMedia.objects.filter(pk__in=[media.pk for media in unused]).delete()
+    delete_files_on_commit(files)
+    return len(unused)
+
+
+def delete_files_on_commit(files: list[FieldFile]) -> None:
+    """Remove stored files once the deletion of their rows has committed (never before:
+    a rolled-back deletion must find its files)."""
+    stored = [(field.storage, field.name) for field in files if field and field.name]
 
     def delete_files() -> None:
-        for field in files:
-            field.storage.delete(field.name)
+        for storage, name in stored:
+            storage.delete(name)
 
     transaction.on_commit(delete_files)
-    return len(unused)
 
 
 @transaction.atomic
