@@ -23,6 +23,7 @@ from wagtail.models import Locale
 
 from .conditional import ConditionalResponseMixin
 from .fields import PageTranslationsField
+from .parameters import reject_unknown_parameters
 
 
 class CheckedFieldsFilter(FieldsFilter):
@@ -102,7 +103,7 @@ class NewsroomPagesAPIViewSet(ConditionalResponseMixin, PagesAPIViewSet):
         return overrides
 
     # Parameters a detail response understands; anything else is a mistake worth a 400.
-    detail_parameters = frozenset(["fields", "rich_text_format", "format", "_"])
+    detail_parameters = frozenset(["fields", "rich_text_format"])
 
     def get_base_queryset(self) -> Any:
         try:
@@ -114,11 +115,7 @@ class NewsroomPagesAPIViewSet(ConditionalResponseMixin, PagesAPIViewSet):
         return queryset.public()
 
     def detail_view(self, request: Request, pk: Any) -> Any:
-        unknown = sorted(set(request.GET) - self.detail_parameters)
-        if unknown:
-            raise BadRequestError(
-                _("unknown query parameter(s): %(unknown)s") % {"unknown": ", ".join(unknown)}
-            )
+        reject_unknown_parameters(request, self.detail_parameters)
         return super().detail_view(request, pk)
 
     def find_object(self, queryset: QuerySet, request: Request) -> Any:

@@ -20,6 +20,7 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.models import Page
 
 from .pages import NewsroomPagesAPIViewSet
+from .parameters import reject_unknown_parameters
 
 PREVIEW_TOKEN_SALT = "newsroom.api.preview"  # noqa: S105  # a signing namespace, no secret
 
@@ -52,14 +53,10 @@ class PagePreviewAPIViewSet(NewsroomPagesAPIViewSet):
     """`GET preview/?token=…`: the latest draft of one page, in the page detail shape."""
 
     name = "preview"
-    known_query_parameters = frozenset(["token", "fields", "rich_text_format", "format"])
+    known_query_parameters = frozenset(["token", "fields", "rich_text_format"])
 
     def preview_view(self, request: Request) -> Response:
-        unknown = sorted(set(request.GET) - self.known_query_parameters)
-        if unknown:
-            raise BadRequestError(
-                _("unknown query parameter(s): %(unknown)s") % {"unknown": ", ".join(unknown)}
-            )
+        reject_unknown_parameters(request, self.known_query_parameters)
         token = request.GET.get("token", "")
         if not token:
             raise BadRequestError(_("token is required"))

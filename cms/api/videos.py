@@ -25,6 +25,7 @@ from cms.videos.services import video_create_from_upload
 from .conditional import ConditionalResponseMixin
 from .fields import translations_map
 from .pages import locale_from_query
+from .parameters import reject_unknown_parameters
 
 DETAIL_URL_NAME = "wagtailapi:videos:detail"
 
@@ -153,14 +154,14 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
         return published_videos()
 
     def listing_view(self, request: Request) -> Response:
-        self._reject_unknown_parameters(request, self.listing_parameters)
+        reject_unknown_parameters(request, self.listing_parameters)
         queryset = self._filter(request, self.get_queryset())
         page = self.paginate_queryset(queryset)
         serializer = self.get_serializer(page, many=True)
         return self.get_paginated_response(serializer.data)
 
     def detail_view(self, request: Request, pk: int) -> Response:
-        self._reject_unknown_parameters(request, frozenset())
+        reject_unknown_parameters(request, frozenset())
         video = self.get_queryset().filter(pk=pk).first()
         if video is None:
             raise Http404(_("No published video with id %(id)s.") % {"id": pk})
@@ -201,14 +202,6 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
         if isinstance(exc, BadRequestError):
             return Response({"message": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return super().handle_exception(exc)
-
-    def _reject_unknown_parameters(self, request: Request, allowed: frozenset[str]) -> None:
-        unknown = sorted(set(request.GET) - allowed - {"format"})
-        if unknown:
-            raise BadRequestError(
-                _("unknown query parameter(s): %(unknown)s; allowed: %(allowed)s")
-                % {"unknown": ", ".join(unknown), "allowed": ", ".join(sorted(allowed)) or "-"}
-            )
 
     def _filter(self, request: Request, queryset: QuerySet[Video]) -> QuerySet[Video]:
         params = request.GET
