@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .events import CONTENT_TYPE, NOTIFY_CHANNEL, cloudevent, routing_key
+from .events import CONTENT_TYPE, NOTIFY_CHANNEL, cloudevent, routing_key, wake_relay
 from .models import OutboxEvent
 from .publisher import ConfirmedPublisher, Message
 from .topology import EXCHANGE
@@ -177,9 +177,7 @@ def replay_events(since: datetime, types: list[str] | None = None) -> int:
         events = events.filter(type__in=types)
     with transaction.atomic():
         count = events.update(sent_at=None)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        wake_relay()
     return count
 
 

@@ -3,6 +3,7 @@
 import logging
 import shutil
 import tempfile
+from copy import copy
 from pathlib import Path
 
 from django.core.files import File
@@ -11,6 +12,7 @@ from django.db import transaction
 from wagtail.api.utils import get_full_url
 
 from cms.videos.models import Clip, Rendition, VideoMedia
+from cms.videos.services import delete_files_on_commit
 from pipeline.events import EventType, record_event
 
 from .clips import cut_clip
@@ -80,7 +82,7 @@ def create_renditions(media: VideoMedia) -> None:
                 thumbnail_strip=media.thumbnail_strip.name,
             )
             _record_ready(media, stored)
-            transaction.on_commit(lambda: _delete_files(previous))
+            delete_files_on_commit([rendition.file for rendition in previous])
     except BaseException:
         _delete_files(stored)  # the rows rolled back: no file without its row
         raise
@@ -90,18 +92,13 @@ def create_renditions(media: VideoMedia) -> None:
 
 def _store_pictures(media: VideoMedia, tallest: Path, smallest: Path) -> None:
     """The poster from the best rendition; the strip's small tiles from the smallest."""
-    old = [name for name in (media.poster.name, media.thumbnail_strip.name) if name]
+    # Copies, so the files the fields held until now can be deleted once this commits.
+    old = [copy(media.poster), copy(media.thumbnail_strip)]
     media.poster.save(f"{media.pk}-poster.jpg", ContentFile(poster_jpeg(tallest)), save=False)
     media.thumbnail_strip.save(
         f"{media.pk}-strip.jpg", ContentFile(thumbnail_strip_jpeg(smallest)), save=False
     )
-    storage = media.poster.storage
-
-    def delete_old_pictures() -> None:
-        for name in old:
-            storage.delete(name)
-
-    transaction.on_commit(delete_old_pictures)
+    delete_files_on_commit(old)
 
 
 def _record_ready(media: VideoMedia, renditions: list[Rendition]) -> None:
