@@ -1,9 +1,8 @@
 """Consumer groups: each event's effects happen once, failures retry then dead-letter."""
 
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from pipeline.consumers import Consumer, Outcome, handles, process_event
 from pipeline.events import EventType, cloudevent, record_event
 from pipeline.relay import Relay
 from pipeline.topology import GROUPS, ConsumerGroup, declare_group, setup_topology
+from tests.integration.helpers import wait_for
 
 
 def _event(subject: str = "pages/1", sequence: int = 1, **overrides: Any) -> dict[str, Any]:
@@ -83,13 +83,6 @@ def running_consumer(group, amqp_channel) -> Iterator[Consumer]:
         amqp_channel.queue_delete(queue)
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_an_always_failing_event_is_dead_lettered_with_its_error_and_others_flow(
     group, running_consumer, amqp_channel
@@ -109,7 +102,7 @@ def test_an_always_failing_event_is_dead_lettered_with_its_error_and_others_flow
     fine = record_event(EventType.PAGE_UNPUBLISHED, "pages/6", page)
     Relay(settings.RABBITMQ_URL).relay_batch()
 
-    _wait_for(lambda: handled == [str(fine.event_id)], timeout=10)  # not held up by the failure
+    wait_for(lambda: handled == [str(fine.event_id)], timeout=10)  # not held up by the failure
 
     dead_letters: list[Any] = []
 
@@ -119,7 +112,7 @@ def test_an_always_failing_event_is_dead_lettered_with_its_error_and_others_flow
             dead_letters.append((properties, body))
         return bool(dead_letters)
 
-    _wait_for(dead_lettered)
+    wait_for(dead_lettered)
     [(properties, body)] = dead_letters
     assert properties.message_id == str(failing.event_id)
     assert properties.headers["x-error"] == "ValueError: this page cannot be indexed"

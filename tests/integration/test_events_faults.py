@@ -5,24 +5,23 @@ RabbitMQ or kill the relay on purpose, so they take a little longer than the res
 """
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pika
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from pipeline.consumers import Outcome, handles, process_event
 from pipeline.events import EventType, record_event
 from pipeline.models import OutboxEvent
 from pipeline.topology import EXCHANGE, GROUPS, ConsumerGroup, setup_topology
+from tests.integration.helpers import subprocess_environment, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,16 +40,10 @@ def event_queue(amqp_channel) -> Iterator[str]:
 
 def _relay_process() -> subprocess.Popen:
     """`manage.py relay_events` against the test database, as a separate process."""
-    database = connection.settings_dict
-    url = (
-        f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}"
-    )
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     return subprocess.Popen(
         [sys.executable, "manage.py", "relay_events", "--batch-size", "200"],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=subprocess_environment(),
     )
 
 
@@ -78,13 +71,6 @@ def _drain(queue: str) -> list[dict[str, Any]]:
             events.append(json.loads(body))
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-
-
 def _stop(process: subprocess.Popen) -> int:
     process.send_signal(signal.SIGTERM)
     return process.wait(timeout=30)
@@ -95,14 +81,14 @@ def test_relay_killed_mid_batch_loses_nothing_and_effects_happen_once(
 ):
     ids = _record(2000)
     relay = _relay_process()
-    _wait_for(lambda: _queued(event_queue) >= 300, timeout=60)
+    wait_for(lambda: _queued(event_queue) >= 300, timeout=60)
     relay.kill()  # SIGKILL: no chance to finish the batch or commit
     relay.wait()
     unsent_after_kill = OutboxEvent.objects.filter(sent_at__isnull=True).count()
 
     relay = _relay_process()
-    _wait_for(lambda: not OutboxEvent.objects.filter(sent_at__isnull=True).exists(), 120)
-    _wait_for(lambda: _queued(event_queue) >= len(ids), timeout=30)
+    wait_for(lambda: not OutboxEvent.objects.filter(sent_at__isnull=True).exists(), 120)
+    wait_for(lambda: _queued(event_queue) >= len(ids), timeout=30)
     assert _stop(relay) == 0  # SIGTERM: a clean exit
 
     received = _drain(event_queue)
@@ -144,8 +130,8 @@ def test_events_produced_while_rabbitmq_is_down_all_arrive(event_queue, capsys):
         _rabbitmqctl("await_startup")
     down_for = time.monotonic() - stopped
 
-    _wait_for(lambda: not OutboxEvent.objects.filter(sent_at__isnull=True).exists(), 120)
-    _wait_for(lambda: _queued(event_queue) >= len(ids), timeout=30)
+    wait_for(lambda: not OutboxEvent.objects.filter(sent_at__isnull=True).exists(), 120)
+    wait_for(lambda: _queued(event_queue) >= len(ids), timeout=30)
     assert _stop(relay) == 0
 
     received_ids = {event["id"] for event in _drain(event_queue)}

@@ -1,8 +1,6 @@
 """Consumers hand long work to dramatiq jobs, run by a worker, never in the handler."""
 
-import time
 import uuid
-from collections.abc import Callable
 
 import dramatiq
 import pytest
@@ -11,6 +9,7 @@ from dramatiq.brokers.stub import StubBroker
 
 from pipeline import consumers, jobs
 from pipeline.consumers import handles, process_event
+from tests.integration.helpers import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -33,13 +32,6 @@ def _uploaded(video_id: int) -> dict:
     }
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def handler(monkeypatch) -> None:
     monkeypatch.setattr(consumers, "_handlers", dict(consumers._handlers))
@@ -60,7 +52,7 @@ def test_the_handler_enqueues_and_a_rabbitmq_worker_runs_the_job(
     worker = dramatiq.Worker(broker, worker_threads=1, queues={QUEUE})
     worker.start()
     try:
-        _wait_for(lambda: done == [42])
+        wait_for(lambda: done == [42])
     finally:
         worker.stop()
         broker.channel.queue_delete(QUEUE)
@@ -96,7 +88,7 @@ def test_the_embedded_default_runs_jobs_on_an_in_process_worker(
     try:
         with django_capture_on_commit_callbacks(execute=True):
             jobs.enqueue(remember, 7)
-        _wait_for(lambda: ran == [7])
+        wait_for(lambda: ran == [7])
     finally:
         if jobs._worker is not None:
             jobs._worker.stop()

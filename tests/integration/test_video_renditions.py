@@ -3,7 +3,6 @@
 import json
 import subprocess
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from pipeline.consumers import process_event
 from pipeline.media.processing import create_renditions
 from pipeline.media.renditions import Rung, encode_ladder, ladder_for
 from pipeline.models import OutboxEvent
+from tests.integration.helpers import subprocess_environment, wait_for
 
 
 @pytest.mark.parametrize(
@@ -173,10 +173,7 @@ def test_the_transcoder_hands_the_ladder_to_a_dramatiq_worker(
     worker = dramatiq.Worker(transcode_video.broker, worker_threads=1, queues={"media"})
     worker.start()
     try:
-        deadline = time.monotonic() + 120
-        while VideoMedia.objects.get(pk=media.pk).status != "ready":
-            assert time.monotonic() < deadline, VideoMedia.objects.get(pk=media.pk).error
-            time.sleep(0.2)
+        wait_for(lambda: VideoMedia.objects.get(pk=media.pk).status == "ready", 120)
     finally:
         worker.stop()
     assert VideoMedia.objects.get(pk=media.pk).renditions.count() == 2
@@ -224,24 +221,14 @@ def test_media_a_translation_still_uses_is_kept(sample_media_dir):
 # The job runs in another process, killed as a worker can be: committed for real.
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_rendition_is_replaced_cleanly(sample_media_dir):
-    import os
     import signal
     import sys
 
     from django.conf import settings as django_settings
-    from django.db import connection
 
     if not Collection.objects.exists():  # an earlier transactional test flushed the tables
         Collection.add_root(name="Root")
     media = _media(sample_media_dir / "big_buck_bunny_0_30.webm")
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}:{database['PASSWORD']}@"
-        f"{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}",
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
-    }
     script = (
         "from cms.videos.models import VideoMedia;"
         "from pipeline.media.processing import create_renditions;"
@@ -250,13 +237,10 @@ def test_a_worker_killed_mid_rendition_is_replaced_cleanly(sample_media_dir):
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "shell", "-c", script],
         cwd=django_settings.BASE_DIR,
-        env=env,
+        env=subprocess_environment(),
     )
-    deadline = time.monotonic() + 60
-    while VideoMedia.objects.get(pk=media.pk).progress < 20:
-        assert time.monotonic() < deadline, "no progress"
-        assert worker.poll() is None, "the worker ended early"
-        time.sleep(0.1)
+    wait_for(lambda: VideoMedia.objects.get(pk=media.pk).progress >= 20, 60, "no progress")
+    assert worker.poll() is None, "the worker ended early"
     worker.send_signal(signal.SIGKILL)
     worker.wait()
     # ffmpeg, its child, dies with it (PR_SET_PDEATHSIG); the killed run stored nothing.
