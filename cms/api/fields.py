@@ -9,10 +9,21 @@ from wagtail.models import TranslatableMixin
 
 def translations_map(queryset: QuerySet, instance: TranslatableMixin) -> dict[str, int]:
     """`{"en": 12, "fr": 14}`: the id of each locale's version of `instance` in `queryset`."""
-    versions = queryset.filter(translation_key=instance.translation_key)
-    return dict(
-        versions.order_by("locale__language_code").values_list("locale__language_code", "id")
+    return translations_maps(queryset, [instance]).get(instance.translation_key, {})
+
+
+def translations_maps(queryset: QuerySet, instances: list[Any]) -> dict[Any, dict[str, int]]:
+    """The translations map of many instances in one query, by translation key."""
+    keys = {instance.translation_key for instance in instances}
+    rows = (
+        queryset.filter(translation_key__in=keys)
+        .order_by("locale__language_code")
+        .values_list("translation_key", "locale__language_code", "id")
     )
+    maps: dict[Any, dict[str, int]] = {}
+    for key, language_code, pk in rows:
+        maps.setdefault(key, {})[language_code] = pk
+    return maps
 
 
 class PageTranslationsField(serializers.Field):

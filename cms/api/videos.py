@@ -23,7 +23,7 @@ from cms.videos.selectors import published_videos
 from cms.videos.services import video_create_from_upload
 
 from .conditional import ConditionalResponseMixin
-from .fields import translations_map
+from .fields import translations_map, translations_maps
 from .pages import locale_from_query
 from .parameters import reject_unknown_parameters
 
@@ -107,7 +107,11 @@ class VideoSerializer(serializers.ModelSerializer):
         return get_full_url(self.context["request"], reverse(DETAIL_URL_NAME, args=[video.pk]))
 
     def get_translations(self, video: Video) -> dict[str, int]:
-        return translations_map(Video.objects.filter(live=True), video)
+        # A listing computes every item's map in one query (see the view); alone, one query.
+        maps = self.context.get("translations")
+        if maps is None:
+            return translations_map(Video.objects.filter(live=True), video)
+        return maps.get(video.translation_key, {})
 
     def get_renditions(self, video: Video) -> list[dict[str, Any]]:
         if video.media is None:
@@ -156,8 +160,11 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
     def listing_view(self, request: Request) -> Response:
         reject_unknown_parameters(request, self.listing_parameters)
         queryset = self._filter(request, self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        serializer = self.get_serializer(page, many=True)
+        page = list(self.paginate_queryset(queryset))
+        maps = translations_maps(Video.objects.filter(live=True), page)
+        serializer = self.get_serializer(
+            page, many=True, context={**self.get_serializer_context(), "translations": maps}
+        )
         return self.get_paginated_response(serializer.data)
 
     def detail_view(self, request: Request, pk: int) -> Response:

@@ -120,3 +120,15 @@ def test_etag_revalidation(client, videos):
     changed = client.get(url, headers={"if-none-match": first["ETag"]})
     assert changed.status_code == 200
     assert changed["ETag"] != first["ETag"]
+
+
+def test_the_listing_costs_the_same_queries_for_one_item_or_many(client, videos):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for limit in (1, 4):
+        with CaptureQueriesContext(connection) as queries:
+            assert len(_items(client, f"?limit={limit}")) == limit
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
