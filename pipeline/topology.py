@@ -24,6 +24,10 @@ class ConsumerGroup:
     name: str
     bindings: tuple[str, ...]
     retry_delays: tuple[int, ...] = field(default=(1, 5, 25, 60))  # seconds, one per retry
+    # Events handled together, at most this many and waiting at most this long (seconds)
+    # for the batch to fill: bulk work is cheaper per event, the wait bounds the latency.
+    batch_size: int = 1
+    batch_wait: float = 0.0
 
     @property
     def queue(self) -> str:
@@ -46,7 +50,9 @@ class ConsumerGroup:
 GROUPS = {
     group.name: group
     for group in [
-        ConsumerGroup("search-indexer", bindings=("page.*", "video.*")),
+        ConsumerGroup(
+            "search-indexer", bindings=("page.*", "video.*"), batch_size=500, batch_wait=0.2
+        ),
         ConsumerGroup("transcoder", bindings=("video.uploaded",)),
         ConsumerGroup("newsletter", bindings=("page.published",)),
     ]
