@@ -26,6 +26,10 @@ class EventType(StrEnum):
     VIDEO_UPLOADED = "cms.video.uploaded"
     VIDEO_READY = "cms.video.ready"
     VIDEO_FAILED = "cms.video.failed"
+    # Beyond the contract's table: a video asset's own publishing, for the search index.
+    VIDEO_PUBLISHED = "cms.video.published"
+    VIDEO_UNPUBLISHED = "cms.video.unpublished"
+    VIDEO_DELETED = "cms.video.deleted"
 
     @property
     def routing_key(self) -> str:

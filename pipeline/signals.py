@@ -5,7 +5,9 @@ from typing import Any
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from wagtail.models import Page
-from wagtail.signals import page_published, page_unpublished
+from wagtail.signals import page_published, page_unpublished, published, unpublished
+
+from cms.videos.models import Video
 
 from .events import EventType, record_event
 from .page_events import page_deleted_data, page_published_data, page_reference
@@ -30,3 +32,29 @@ def record_page_unpublished(sender: Any, instance: Page, **kwargs: Any) -> None:
 @receiver(post_delete, sender=Page)
 def record_page_deleted(sender: Any, instance: Page, **kwargs: Any) -> None:
     record_event(EventType.PAGE_DELETED, f"pages/{instance.pk}", page_deleted_data(instance))
+
+
+def _video_reference(video: Video) -> dict[str, Any]:
+    return {
+        "id": video.pk,
+        "translation_key": str(video.translation_key),
+        "locale": video.locale.language_code,
+        "title": video.title,
+    }
+
+
+@receiver(published, sender=Video)
+def record_video_published(sender: Any, instance: Video, **kwargs: Any) -> None:
+    if not instance.live:  # scheduled, as for pages
+        return
+    record_event(EventType.VIDEO_PUBLISHED, f"videos/{instance.pk}", _video_reference(instance))
+
+
+@receiver(unpublished, sender=Video)
+def record_video_unpublished(sender: Any, instance: Video, **kwargs: Any) -> None:
+    record_event(EventType.VIDEO_UNPUBLISHED, f"videos/{instance.pk}", _video_reference(instance))
+
+
+@receiver(post_delete, sender=Video)
+def record_video_deleted(sender: Any, instance: Video, **kwargs: Any) -> None:
+    record_event(EventType.VIDEO_DELETED, f"videos/{instance.pk}", _video_reference(instance))
