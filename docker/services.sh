@@ -381,9 +381,10 @@ ffmpeg_status() {
 
 usage() {
     cat >&2 <<USAGE
-usage: docker/services.sh up|down|status|env
+usage: docker/services.sh up|down [service…] | status | env
   up      install what is missing, start PostgreSQL, RabbitMQ and Elasticsearch, wait until ready
   down    stop the services that 'up' started
+          (up/down take service names to act on some only: postgres rabbitmq elasticsearch)
   status  show each service with its version (exit 1 if one is down)
   env     print 'export DATABASE_URL=… RABBITMQ_URL=… ELASTICSEARCH_URL=…' lines for eval
 USAGE
@@ -393,17 +394,28 @@ main() {
     case "${1:-}" in
     up)
         mkdir -p "$LOGS"
-        postgres_up
-        rabbitmq_up
-        elasticsearch_up
-        ffmpeg_up
+        shift
+        local service services=("$@")
+        [ "${#services[@]}" -gt 0 ] || services=(postgres rabbitmq elasticsearch ffmpeg)
+        for service in "${services[@]}"; do
+            case "$service" in
+            postgres | rabbitmq | elasticsearch | ffmpeg) "${service}_up" ;;
+            *) usage; return 2 ;;
+            esac
+        done
         say "logs: $LOGS"
         ;;
     down)
         mkdir -p "$STATE"
-        elasticsearch_down
-        rabbitmq_down
-        postgres_down
+        shift
+        local service services=("$@")
+        [ "${#services[@]}" -gt 0 ] || services=(elasticsearch rabbitmq postgres)
+        for service in "${services[@]}"; do
+            case "$service" in
+            postgres | rabbitmq | elasticsearch) "${service}_down" ;;
+            *) usage; return 2 ;;
+            esac
+        done
         ;;
     status)
         local failed=0
