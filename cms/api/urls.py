@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from .clips import clip_urlpatterns
 from .router import api_router
 from .schema import openapi_schema
+from .search import SearchView
 
 
 def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
@@ -16,6 +17,7 @@ def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("schema/", openapi_schema, name="openapi_schema"),
+    path("search/", SearchView.as_view(), name="search"),
     *clip_urlpatterns(),
     path("", api_router.urls),
     # Anything else under /api/v2/ is a JSON 404, not a redirect into the HTML site.

@@ -159,6 +159,14 @@ EVENT_DELIVERY_LIMIT = env.int("EVENT_DELIVERY_LIMIT", default=10)
 # http(s)://host:port of an Elasticsearch 8 cluster. Empty: the database search backend.
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
+# Our indices are named <prefix>-<locale>-v<generation>, behind the alias <prefix>-<locale>.
+SEARCH_INDEX_PREFIX = env.str("SEARCH_INDEX_PREFIX", default="newsroom")
+# Replicas of each index: at least 1 on a production cluster; a single dev node has none.
+SEARCH_INDEX_REPLICAS = env.int("SEARCH_INDEX_REPLICAS", default=1)
+# One bulk request carries at most this many bytes of documents.
+SEARCH_BULK_MAX_BYTES = env.int("SEARCH_BULK_MAX_BYTES", default=5 * 1024 * 1024)
+# Seconds one Elasticsearch request may take before it counts as failed.
+SEARCH_REQUEST_TIMEOUT = env.float("SEARCH_REQUEST_TIMEOUT", default=10.0)
 
 # e.g. smtp://user:password@host:587 or smtp+tls://…; the default prints mail to the console.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -13,3 +13,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Uploaded files of one run never mix with the demo's media or another run's.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="newsroom-test-media-"))
+# The test node is a single node: replicas could never be allocated.
+SEARCH_INDEX_REPLICAS = 0

@@ -6,6 +6,7 @@ tests fail loudly instead of skipping: a green run must mean the real services w
 
 import contextlib
 import os
+import uuid
 from collections.abc import Iterator
 
 import pika
@@ -72,3 +73,14 @@ def elasticsearch_client() -> Iterator[Elasticsearch]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture
+def search_prefix(settings, elasticsearch_client: Elasticsearch) -> Iterator[str]:
+    """Indices of the test's own (`SEARCH_INDEX_PREFIX`), deleted afterwards."""
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    settings.SEARCH_INDEX_PREFIX = prefix
+    yield prefix
+    names = list(elasticsearch_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
+    if names:
+        elasticsearch_client.indices.delete(index=",".join(names))

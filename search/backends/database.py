@@ -1,0 +1,136 @@
+"""The search backend of the embedded default: Wagtail's database search, same result shape.
+
+Fewer features than Elasticsearch, on purpose: no stemming beyond what the database's full-text
+search does, relevance within each type only (news and videos are interleaved by rank), and a
+highlight that marks the query's words in the standfirst as typed. Built for a demo's few
+hundred documents: matches are counted and faceted in Python.
+"""
+
+import datetime
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.utils.html import escape
+from django.utils.text import Truncator
+from wagtail.search.backends import get_search_backend
+
+from cms.news.models import NewsPage
+from cms.videos.models import Video
+
+from ..documents import (
+    NEWS,
+    VIDEO,
+    news_document,
+    searchable_news_pages,
+    searchable_videos,
+    video_document,
+)
+from ..query import FACET_SIZE, MAX_RESULT_WINDOW, SearchHit, SearchQuery, SearchResults
+
+FRAGMENT_SIZE = 160
+
+
+@dataclass(frozen=True)
+class _Match:
+    rank: float  # higher first
+    source: dict[str, Any]
+
+
+def search(query: SearchQuery) -> SearchResults:
+    matches = [
+        *_matches(query, NEWS, searchable_news_pages(), NewsPage.objects.live(), news_document),
+        *_matches(
+            query, VIDEO, searchable_videos(), Video.objects.filter(live=True), video_document
+        ),
+    ]
+    if query.by_date:
+        matches.sort(key=lambda match: match.source["date"] or "", reverse=True)
+    else:
+        matches.sort(key=lambda match: -match.rank)
+    page = matches[query.offset : query.offset + query.page_size]
+    return SearchResults(
+        count=len(matches),
+        hits=[_hit(match.source, query.text) for match in page],
+        facets=_facets(match.source for match in matches),
+    )
+
+
+def _matches(
+    query: SearchQuery,
+    kind: str,
+    searchable: QuerySet[Any],
+    searched: QuerySet[Any],
+    document: Any,
+) -> list[_Match]:
+    if query.type not in (None, kind):
+        return []
+    if query.locale:
+        searchable = searchable.filter(locale__language_code=query.locale)
+    if query.tag:
+        searchable = searchable.filter(tagged_items__tag__name=query.tag)
+    ranks: dict[int, float] = {}
+    if query.text:
+        # Wagtail's backend can only filter on its indexed fields: it ranks `searched`, and
+        # the rest of the selection (public pages, tags…) is applied to its ids.
+        found: Iterable[Model] = get_search_backend().search(query.text, searched, operator="and")[
+            :MAX_RESULT_WINDOW
+        ]
+        ranks = {item.pk: 1 / (position + 1) for position, item in enumerate(found)}
+        searchable = searchable.filter(pk__in=ranks)
+    matches = []
+    for item in searchable.distinct():
+        source = document(item).source
+        if _in_date_range(source["date"], query):
+            matches.append(_Match(ranks.get(item.pk, 0.0), source))
+    return matches
+
+
+def _in_date_range(date: str | None, query: SearchQuery) -> bool:
+    if not (query.date_from or query.date_to):
+        return True
+    if date is None:
+        return False
+    day = datetime.date.fromisoformat(date)
+    return (query.date_from or day) <= day <= (query.date_to or day)
+
+
+def _facets(sources: Iterable[dict[str, Any]]) -> dict[str, list[tuple[str, int]]]:
+    counters: dict[str, Counter[str]] = {name: Counter() for name in ("type", "locale", "tag")}
+    years: Counter[str] = Counter()
+    for source in sources:
+        counters["type"][source["type"]] += 1
+        counters["locale"][source["locale"]] += 1
+        counters["tag"].update(source["tags"])
+        if source["date"]:
+            years[source["date"][:4]] += 1
+    facets = {
+        name: sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+        for name, counter in counters.items()
+    }
+    facets["tag"] = facets["tag"][:FACET_SIZE]
+    facets["year"] = sorted(years.items(), reverse=True)
+    return facets
+
+
+def _hit(source: dict[str, Any], text: str) -> SearchHit:
+    return SearchHit(
+        type=source["type"],
+        id=source["id"],
+        title=source["title"],
+        url=source["url"],
+        locale=source["locale"],
+        date=source["date"],
+        highlight=_mark(escape(Truncator(source["standfirst"]).chars(FRAGMENT_SIZE)), text),
+    )
+
+
+def _mark(html: str, text: str) -> str:
+    words = [re.escape(escape(word)) for word in text.split() if len(word) > 1]
+    if not words:
+        return html
+    pattern = re.compile(rf"\b({'|'.join(words)})\b", re.IGNORECASE)
+    return pattern.sub(r"<mark>\1</mark>", html)

@@ -1,0 +1,133 @@
+"""The search backend on Elasticsearch: relevance, stemming per language, highlights, facets."""
+
+from typing import Any
+
+from django.utils.html import escape
+from django.utils.text import Truncator
+
+from ..client import elasticsearch_client, is_transient
+from ..indices import search_targets
+from ..query import FACET_SIZE, SearchHit, SearchQuery, SearchResults
+
+# Where the words count most: a title or tag match says more than one deep in the body.
+TEXT_FIELDS = ["title^4", "tags.text^3", "standfirst^2", "shot_list^1.5", "body"]
+# The first of these with a match gives the result's highlight.
+HIGHLIGHT_FIELDS = ("standfirst", "body", "shot_list", "title")
+FRAGMENT_SIZE = 160
+
+
+class SearchUnavailable(Exception):  # a state of the cluster
+    """Elasticsearch cannot answer now; the API says so with a 503."""
+
+
+def search(query: SearchQuery) -> SearchResults:
+    try:
+        response = elasticsearch_client().search(
+            index=search_targets([query.locale] if query.locale else None),
+            query=_query(query),
+            sort=_sort(query),
+            from_=query.offset,
+            size=query.page_size,
+            track_total_hits=True,
+            source_includes=["type", "id", "title", "url", "locale", "date", "standfirst"],
+            highlight={
+                "encoder": "html",
+                "pre_tags": ["<mark>"],
+                "post_tags": ["</mark>"],
+                "fields": {
+                    name: {"number_of_fragments": 1, "fragment_size": FRAGMENT_SIZE}
+                    for name in HIGHLIGHT_FIELDS
+                },
+            },
+            aggs={
+                "type": {"terms": {"field": "type"}},
+                "locale": {"terms": {"field": "locale"}},
+                "tag": {"terms": {"field": "tags", "size": FACET_SIZE}},
+                "year": {
+                    "date_histogram": {
+                        "field": "date",
+                        "calendar_interval": "year",
+                        "format": "yyyy",
+                        "min_doc_count": 1,
+                        "order": {"_key": "desc"},
+                    }
+                },
+            },
+        )
+    except Exception as error:
+        if is_transient(error):
+            raise SearchUnavailable(str(error)) from error
+        raise
+    return SearchResults(
+        count=response["hits"]["total"]["value"],
+        hits=[_hit(hit) for hit in response["hits"]["hits"]],
+        facets={
+            name: [
+                (bucket.get("key_as_string", bucket["key"]), bucket["doc_count"])
+                for bucket in aggregation["buckets"]
+            ]
+            for name, aggregation in response["aggregations"].items()
+        },
+    )
+
+
+def _query(query: SearchQuery) -> dict[str, Any]:
+    filters: list[dict[str, Any]] = []
+    if query.type:
+        filters.append({"term": {"type": query.type}})
+    if query.tag:
+        filters.append({"term": {"tags": query.tag}})
+    if query.date_from or query.date_to:
+        dates = {"gte": query.date_from, "lte": query.date_to}
+        filters.append(
+            {"range": {"date": {k: v.isoformat() for k, v in dates.items() if v is not None}}}
+        )
+    if not query.text:
+        return {"bool": {"filter": filters}}
+    return {
+        "bool": {
+            # Every word must appear, in any of the fields (cross_fields: "chiefs" in the
+            # title and "defence" in the body is a match).
+            "must": {
+                "multi_match": {
+                    "query": query.text,
+                    "fields": TEXT_FIELDS,
+                    "type": "cross_fields",
+                    "operator": "and",
+                }
+            },
+            # The words as a phrase rank higher.
+            "should": {
+                "multi_match": {
+                    "query": query.text,
+                    "fields": TEXT_FIELDS,
+                    "type": "phrase",
+                    "boost": 2,
+                }
+            },
+            "filter": filters,
+        }
+    }
+
+
+def _sort(query: SearchQuery) -> list[Any]:
+    newest = {"date": {"order": "desc", "missing": "_last"}}
+    return [newest, "_score"] if query.by_date else ["_score", newest]
+
+
+def _hit(hit: dict[str, Any]) -> SearchHit:
+    source, highlights = hit["_source"], hit.get("highlight", {})
+    highlight = next(
+        (highlights[name][0] for name in HIGHLIGHT_FIELDS if name in highlights), None
+    )
+    if highlight is None:
+        highlight = escape(Truncator(source.get("standfirst", "")).chars(FRAGMENT_SIZE))
+    return SearchHit(
+        type=source["type"],
+        id=source["id"],
+        title=source["title"],
+        url=source["url"],
+        locale=source["locale"],
+        date=source.get("date"),
+        highlight=highlight,
+    )

@@ -1,0 +1,174 @@
+"""The search index follows the events, on the real Elasticsearch 8 node, in each language.
+
+Pages are published, unpublished and deleted with Wagtail's own APIs; the events they record
+in the outbox are handed to the `search-indexer` group through `process_events` (as the
+RabbitMQ consumer does), and the results are read back through `/api/v2/search/`. Every
+"not found" sits beside a query that finds something, so none passes on an empty index.
+"""
+
+import pytest
+from django.utils import timezone
+from elasticsearch import Elasticsearch
+from wagtail.models import Locale, Page, PageViewRestriction
+
+from cms.core.models import HomePage
+from cms.news.models import NewsIndexPage, NewsPage
+from pipeline.consumers import Outcome, process_events
+from pipeline.events import cloudevent
+from pipeline.models import OutboxEvent
+from search.documents import NEWS, DocumentKey
+from search.indexer import Operation, sync, write
+from search.indices import alias
+
+pytestmark = pytest.mark.django_db
+
+
+def _deliver(client: Elasticsearch, prefix: str) -> list[Outcome]:
+    """Hand the outbox's unsent events to the indexer as one batch, then refresh."""
+    events = OutboxEvent.objects.filter(sent_at__isnull=True).order_by("position")
+    batch = [cloudevent(event) for event in events]
+    events.update(sent_at=timezone.now())
+    outcomes = process_events("search-indexer", batch)
+    client.indices.refresh(index=f"{prefix}-*")
+    return outcomes
+
+
+def _search(client, **params) -> dict:
+    response = client.get("/api/v2/search/", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _found(client, **params) -> list[int]:
+    return [result["id"] for result in _search(client, **params)["results"]]
+
+
+@pytest.fixture
+def indices(search_prefix: str, elasticsearch_client: Elasticsearch) -> Elasticsearch:
+    return elasticsearch_client
+
+
+@pytest.fixture
+def news_index() -> NewsIndexPage:
+    home = HomePage.objects.get(locale__language_code="en", depth=2)
+    index = NewsIndexPage(title="News", slug="news")
+    home.add_child(instance=index)
+    index.save_revision().publish()
+    index.refresh_from_db()
+    return index
+
+
+@pytest.fixture
+def french_news_index(news_index: NewsIndexPage) -> NewsIndexPage:
+    locale = Locale.objects.get(language_code="fr")
+    index = news_index.copy_for_translation(locale, copy_parents=True)
+    index.save_revision().publish()
+    index.refresh_from_db()
+    return index
+
+
+def _publish(parent: Page, slug: str, title: str, standfirst: str = "", **fields) -> NewsPage:
+    page = NewsPage(title=title, slug=slug, standfirst=standfirst or title, **fields)
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+def test_french_finds_inflections_accents_and_compounds(
+    client, indices, search_prefix, french_news_index
+):
+    page = _publish(
+        french_news_index,
+        "reunions",
+        "Réunions des chefs d’état-major",
+        "Les chefs d'état-major se réunissent à Bruxelles.",
+    )
+    other = _publish(french_news_index, "budget", "Le budget de la défense", "Chiffres.")
+    _deliver(indices, search_prefix)
+
+    for words in ("reunion", "réunions", "etat-major", "état major", "ETAT MAJOR"):
+        assert _found(client, q=words, locale="fr") == [page.pk], words
+    assert _found(client, q="budget", locale="fr") == [other.pk]
+    assert _found(client, q="réunion budget", locale="fr") == []  # every word must match
+
+
+def test_english_stems_and_possessives(client, indices, search_prefix, news_index):
+    page = _publish(news_index, "chiefs", "Chiefs of Defence meet", "The Alliance's chiefs met.")
+    _deliver(indices, search_prefix)
+
+    assert _found(client, q="chief of defence", locale="en") == [page.pk]
+    assert _found(client, q="alliance meeting", locale="en") == [page.pk]
+    assert _found(client, q="chiefs", locale="fr") == []
+    result = _search(client, q="alliance")["results"][0]
+    assert result == {
+        "type": NEWS,
+        "id": page.pk,
+        "title": "Chiefs of Defence meet",
+        "url": page.full_url,
+        "locale": "en",
+        "date": page.publication_date.isoformat(),
+        "highlight": "The <mark>Alliance&#x27;s</mark> chiefs met.",
+    }
+
+
+def test_publishing_unpublishing_and_deleting_follow_the_events(
+    client, indices, search_prefix, news_index
+):
+    control = _publish(news_index, "control", "Maritime exercise control")
+    page = _publish(news_index, "exercise", "Maritime exercise in the Baltic")
+    draft = NewsPage(
+        title="Maritime exercise draft", slug="draft", standfirst="Draft.", live=False
+    )
+    news_index.add_child(instance=draft)
+    draft.save_revision()
+    _deliver(indices, search_prefix)
+    assert sorted(_found(client, q="maritime exercise")) == sorted([control.pk, page.pk])
+
+    page.unpublish()
+    _deliver(indices, search_prefix)
+    assert _found(client, q="maritime exercise") == [control.pk]
+
+    page.save_revision().publish()
+    _deliver(indices, search_prefix)
+    assert sorted(_found(client, q="maritime exercise")) == sorted([control.pk, page.pk])
+
+    page.delete()
+    _deliver(indices, search_prefix)
+    assert _found(client, q="maritime exercise") == [control.pk]
+
+
+def test_a_page_made_private_is_not_indexed(client, indices, search_prefix, news_index):
+    public = _publish(news_index, "public", "Cyber defence pledge")
+    private = NewsPage(title="Cyber defence internal", slug="private", standfirst="Internal.")
+    news_index.add_child(instance=private)
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+    private.save_revision().publish()
+    _deliver(indices, search_prefix)
+    assert _found(client, q="cyber defence") == [public.pk]
+
+
+def test_an_older_event_never_overwrites_a_newer_document(
+    client, indices, search_prefix, news_index
+):
+    page = _publish(news_index, "summit", "Summit opens")
+    page.title = "Summit closes"
+    page.save_revision().publish()
+    events = list(OutboxEvent.objects.filter(subject=f"pages/{page.pk}").order_by("sequence"))
+    assert [event.sequence for event in events] == [1, 2]
+    OutboxEvent.objects.update(sent_at=timezone.now())
+
+    # The newer event first, then the older one, delivered late (another batch).
+    assert process_events("search-indexer", [cloudevent(events[1])]) == [Outcome.HANDLED]
+    assert process_events("search-indexer", [cloudevent(events[0])]) == [Outcome.STALE]
+    indices.indices.refresh(index=f"{search_prefix}-*")
+    assert _search(client, q="summit")["results"][0]["title"] == "Summit closes"
+
+    # Below the consumer's bookkeeping, Elasticsearch itself refuses the older version.
+    key = DocumentKey(NEWS, page.pk)
+    old = {**indices.get(index=alias("en"), id=key.id)["_source"], "title": "Summit opens"}
+    stats = write(indices, [Operation(alias("en"), key.id, 1, old)])
+    assert (stats.written, stats.stale) == (0, 1)
+    assert sync(indices, {key: 1}).stale == 1
+    document = indices.get(index=alias("en"), id=key.id)
+    assert (document["_version"], document["_source"]["title"]) == (2, "Summit closes")
