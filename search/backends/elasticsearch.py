@@ -29,6 +29,9 @@ def search(query: SearchQuery) -> SearchResults:
             from_=query.offset,
             size=query.page_size,
             track_total_hits=True,
+            # Before the first index exists (or while a locale has none), no results, no error.
+            ignore_unavailable=True,
+            allow_no_indices=True,
             source_includes=["type", "id", "title", "url", "locale", "date", "standfirst"],
             highlight={
                 "encoder": "html",

@@ -53,8 +53,9 @@ def test_the_document_covers_exactly_the_api_routes():
 
 
 @pytest.fixture
-def demo(client: Client) -> dict[str, Any]:
+def demo(client: Client, search_prefix: str) -> dict[str, Any]:
     call_command("load_demo", stdout=io.StringIO())
+    call_command("search_reindex", grace=0, stdout=io.StringIO())
     buffer = io.BytesIO()
     PILImage.new("RGB", (64, 48), "navy").save(buffer, "PNG")
     image = Image.objects.create(title="Flags", file=ImageFile(buffer, name="flags.png"))
@@ -109,6 +110,10 @@ def test_live_responses_match_the_document(client, demo):
         ("/api/v2/videos/?status=nope", 400),
         (f"/api/v2/videos/{video.pk}/", 200),
         ("/api/v2/videos/999999/", 404),
+        ("/api/v2/search/?q=chiefs+of+defence&locale=en", 200),
+        ("/api/v2/search/?type=video&sort=date&from=2020-01-01&page_size=2", 200),
+        ("/api/v2/search/?q=défense&page=2", 200),
+        ("/api/v2/search/?sort=best", 400),
         ("/api/v2/schema/", 200),
     ]
     for url, expected_status in urls_and_statuses:
