@@ -293,7 +293,8 @@ class Consumer:
                 # Sleeping through the connection keeps its heartbeats going; deliveries
                 # that arrive meanwhile wait in `_pending` for the next batch.
                 self._connection.sleep(backoff * random.uniform(0.8, 1.2))  # noqa: S311
-                backoff = min(backoff * 2, 30)
+                # Capped low: once the service is back, the backlog drains within seconds.
+                backoff = min(backoff * 2, 10)
 
     def _retry_or_dead_letter(
         self,

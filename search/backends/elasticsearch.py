@@ -14,6 +14,7 @@ TEXT_FIELDS = ["title^4", "tags.text^3", "standfirst^2", "shot_list^1.5", "body"
 # The first of these with a match gives the result's highlight.
 HIGHLIGHT_FIELDS = ("standfirst", "body", "shot_list", "title")
 FRAGMENT_SIZE = 160
+EMPTY_FACETS = {name: {"buckets": []} for name in ("type", "locale", "tag", "year")}
 
 
 class SearchUnavailable(Exception):  # a state of the cluster
@@ -69,7 +70,8 @@ def search(query: SearchQuery) -> SearchResults:
                 (bucket.get("key_as_string", bucket["key"]), bucket["doc_count"])
                 for bucket in aggregation["buckets"]
             ]
-            for name, aggregation in response["aggregations"].items()
+            # No aggregations at all when no index exists yet.
+            for name, aggregation in response.body.get("aggregations", EMPTY_FACETS).items()
         },
     )
 

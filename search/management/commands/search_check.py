@@ -44,8 +44,10 @@ class Command(BaseCommand):
             if differences and options["fix"]:
                 keys = differences.keys()
                 versions = current_versions(keys)
-                sync(client, {key: versions.get(key, 0) for key in keys}, repair=True)
-                self.stdout.write(f"  fixed {len(keys)}")
+                stats = sync(client, {key: versions.get(key, 0) for key in keys}, repair=True)
+                self.stdout.write(f"  fixed: {stats.written} writes, {stats.stale} refused")
+                if stats.stale:  # a newer version (or a delete's tombstone) is in the index
+                    differing += 1
             elif differences:
                 differing += 1
         if differing:
