@@ -196,6 +196,7 @@ class Video(
         index.AutocompleteField("title"),
         index.SearchField("description"),
         index.SearchField("location"),
+        index.RelatedFields("shot_list", [index.SearchField("description")]),
         index.FilterField("locale_id"),
         index.FilterField("live"),
     ]
