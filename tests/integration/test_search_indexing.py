@@ -13,6 +13,7 @@ from wagtail.models import Locale, Page, PageViewRestriction
 
 from cms.core.models import HomePage
 from cms.news.models import NewsIndexPage, NewsPage
+from cms.videos.models import ShotListEntry, Video
 from pipeline.consumers import Outcome, process_events
 from pipeline.events import cloudevent
 from pipeline.models import OutboxEvent
@@ -172,3 +173,40 @@ def test_an_older_event_never_overwrites_a_newer_document(
     assert sync(indices, {key: 1}).stale == 1
     document = indices.get(index=alias("en"), id=key.id)
     assert (document["_version"], document["_source"]["title"]) == (2, "Summit closes")
+
+
+def test_a_video_is_indexed_when_published_and_removed_when_unpublished_or_deleted(
+    client, indices, search_prefix
+):
+    video = Video(title="Frigate at sea", description="Footage.", locale=Locale.get_default())
+    video.shot_list = [
+        ShotListEntry(start=0, end=2, description="A helicopter lands.", locale=video.locale)
+    ]
+    video.save()
+    video.save_revision()  # a draft: recorded, not published
+    _deliver(indices, search_prefix)
+    assert _found(client, q="helicopter") == []
+
+    video.save_revision().publish()
+    _deliver(indices, search_prefix)
+    assert _found(client, q="helicopter") == [video.pk]
+
+    video.unpublish()
+    _deliver(indices, search_prefix)
+    assert _found(client, q="frigate") == []
+
+    video.save_revision().publish()
+    _deliver(indices, search_prefix)
+    assert _found(client, q="frigate") == [video.pk]
+    video_pk = video.pk
+    video.delete()
+    _deliver(indices, search_prefix)
+    assert _found(client, q="frigate") == []
+
+    recorded = OutboxEvent.objects.filter(subject=f"videos/{video_pk}").order_by("sequence")
+    assert [event.type for event in recorded] == [
+        "cms.video.published",
+        "cms.video.unpublished",
+        "cms.video.published",
+        "cms.video.deleted",
+    ]
