@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 import pika
+from django import db
 from django.db import IntegrityError, transaction
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
@@ -176,21 +177,24 @@ class Consumer:
     def run(self) -> None:
         """Consume until `stop()`; reconnect with growing delays when the broker goes away."""
         backoff = 0.5
-        while not self._stopping:
-            try:
-                self._consume()
-                backoff = 0.5
-            except pika.exceptions.AMQPConnectionError as error:
-                if self._stopping:
-                    break
-                logger.warning(
-                    "consumer %s: broker unavailable (%s); retry in %.1fs",
-                    self.group.name,
-                    error,
-                    backoff,
-                )
-                time.sleep(backoff * random.uniform(0.8, 1.2))  # noqa: S311  # jitter
-                backoff = min(backoff * 2, 30)
+        try:
+            while not self._stopping:
+                try:
+                    self._consume()
+                    backoff = 0.5
+                except pika.exceptions.AMQPConnectionError as error:
+                    if self._stopping:
+                        break
+                    logger.warning(
+                        "consumer %s: broker unavailable (%s); retry in %.1fs",
+                        self.group.name,
+                        error,
+                        backoff,
+                    )
+                    time.sleep(backoff * random.uniform(0.8, 1.2))  # noqa: S311  # jitter
+                    backoff = min(backoff * 2, 30)
+        finally:
+            db.connection.close()  # this thread's database connection
 
     def _consume(self) -> None:
         connection = pika.BlockingConnection(pika.URLParameters(self.url))

@@ -1,6 +1,8 @@
 """Consumer groups: each event's effects happen once, failures retry then dead-letter."""
 
+import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -35,6 +37,22 @@ def group(monkeypatch) -> ConsumerGroup:
     )
     monkeypatch.setitem(GROUPS, test_group.name, test_group)
     monkeypatch.setattr(consumers, "_handlers", dict(consumers._handlers))
+    monkeypatch.setattr(consumers, "_batch_handlers", dict(consumers._batch_handlers))
+    return test_group
+
+
+@pytest.fixture
+def batch_group(monkeypatch) -> ConsumerGroup:
+    """Like `group`, handled in batches of up to 50 events or 0.5 s."""
+    test_group = ConsumerGroup(
+        f"test-{uuid.uuid4().hex[:8]}",
+        bindings=("page.*",),
+        retry_delays=(1, 1),
+        batch_size=50,
+        batch_wait=0.5,
+    )
+    monkeypatch.setitem(GROUPS, test_group.name, test_group)
+    monkeypatch.setattr(consumers, "_batch_handlers", dict(consumers._batch_handlers))
     return test_group
 
 
@@ -119,3 +137,63 @@ def test_an_always_failing_event_is_dead_lettered_with_its_error_and_others_flow
     assert properties.headers["x-attempt"] == group.max_attempts + 1
     assert attempts == [str(failing.event_id)] * group.max_attempts
     assert cloudevent(failing)["id"] in body.decode()
+
+
+@pytest.fixture
+def running_batch_consumer(batch_group, amqp_channel) -> Iterator[Consumer]:
+    setup_topology(amqp_channel, groups=[])
+    declare_group(amqp_channel, batch_group)
+    consumer = Consumer(batch_group, settings.RABBITMQ_URL)
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    yield consumer
+    consumer.stop()
+    thread.join(timeout=10)
+    queues = [batch_group.queue, batch_group.dead_letter_queue, batch_group.retry_queue(1)]
+    for queue in queues:
+        amqp_channel.queue_delete(queue)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_are_bounded_a_poison_event_is_isolated_and_retry_later_holds_them(
+    batch_group, running_batch_consumer, amqp_channel
+):
+    batches: list[list[int]] = []
+    unavailable = threading.Event()
+    unavailable.set()
+
+    @consumers.handles_batches(batch_group.name)
+    def handle(events: list[dict[str, Any]]) -> None:
+        pages = [event["data"]["id"] for event in events]
+        if unavailable.is_set():
+            raise consumers.RetryLater("the search cluster is down")
+        if 13 in pages:
+            raise ValueError("page 13 cannot be indexed")
+        batches.append(pages)
+
+    page = {"translation_key": str(uuid.uuid4()), "locale": "en", "content_type": "x"}
+    for n in range(120):
+        record_event(EventType.PAGE_PUBLISHED, f"pages/{n}", {**page, "id": n})
+    Relay(settings.RABBITMQ_URL).relay_batch()
+
+    time.sleep(2)  # the consumer holds its first batch through a few RetryLater
+    assert batches == []
+    unavailable.clear()
+
+    def all_but_13_handled() -> bool:
+        return sorted(n for batch in batches for n in batch) == [n for n in range(120) if n != 13]
+
+    wait_for(all_but_13_handled, timeout=30)
+    assert max(len(batch) for batch in batches) <= batch_group.batch_size
+    assert len(batches) < 120  # not one by one, apart from the poison batch's events
+    dead_letters: list[bytes] = []
+
+    def dead_lettered() -> bool:
+        method, _properties, body = amqp_channel.basic_get(batch_group.dead_letter_queue, True)
+        if method is not None:
+            dead_letters.append(body)
+        return bool(dead_letters)
+
+    wait_for(dead_lettered, timeout=30)
+    [body] = dead_letters
+    assert json.loads(body)["data"]["id"] == 13
