@@ -14,7 +14,9 @@ TEXT_FIELDS = ["title^4", "tags.text^3", "standfirst^2", "shot_list^1.5", "body"
 # The first of these with a match gives the result's highlight.
 HIGHLIGHT_FIELDS = ("standfirst", "body", "shot_list", "title")
 FRAGMENT_SIZE = 160
-EMPTY_FACETS = {name: {"buckets": []} for name in ("type", "locale", "tag", "year")}
+EMPTY_FACETS: dict[str, dict[str, list[Any]]] = {
+    name: {"buckets": []} for name in ("type", "locale", "tag", "year")
+}
 
 
 class SearchUnavailable(Exception):  # a state of the cluster
