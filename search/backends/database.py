@@ -129,7 +129,7 @@ def _hit(source: dict[str, Any], text: str) -> SearchHit:
 
 
 def _mark(html: str, text: str) -> str:
-    words = [re.escape(escape(word)) for word in text.split() if len(word) > 1]
+    words = [re.escape(escape(word)) for word in text.split() if len(word) > 2]
     if not words:
         return html
     pattern = re.compile(rf"\b({'|'.join(words)})\b", re.IGNORECASE)

@@ -196,3 +196,16 @@ def test_messages_follow_the_language(client):
     english = client.get(f"{SEARCH}?sort=newest").json()["message"]
     french = client.get(f"{SEARCH}?sort=newest", HTTP_ACCEPT_LANGUAGE="fr").json()["message"]
     assert english != french
+
+
+def test_editors_keep_wagtails_own_search_in_the_admin(client, content, django_user_model):
+    editor = django_user_model.objects.create_superuser("editor", "editor@example.org", "pw")
+    client.force_login(editor)
+    pages = client.get("/admin/pages/search/", {"q": "budget"})
+    assert pages.status_code == 200
+    assert "Budget talks" in pages.content.decode()
+    assert "Naval exercise in 2024" not in pages.content.decode()
+    videos = client.get("/admin/snippets/videos/video/", {"q": "footage"})
+    assert videos.status_code == 200
+    assert "Naval exercise footage" in videos.content.decode()
+    assert "Budget talks" not in videos.content.decode()
