@@ -13,6 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from .documents import NEWS, VIDEO
@@ -26,6 +28,7 @@ MAX_PAGE_SIZE = 50
 MAX_RESULT_WINDOW = 1000
 MAX_QUERY_LENGTH = 500
 FACET_SIZE = 20
+EXCERPT_LENGTH = 160  # characters of a highlight
 PARAMETERS = ("q", "locale", "type", "tag", "from", "to", "page", "page_size", "sort")
 
 
@@ -61,8 +64,26 @@ class SearchHit:
     date: str | None
     highlight: str  # HTML: the text is escaped, the matched words are in <mark>
 
+    @classmethod
+    def from_document(cls, source: dict[str, Any], highlight: str | None = None) -> "SearchHit":
+        """The result for a search document (search/documents.py); by default its excerpt."""
+        return cls(
+            type=source["type"],
+            id=source["id"],
+            title=source["title"],
+            url=source["url"],
+            locale=source["locale"],
+            date=source.get("date"),
+            highlight=excerpt(source) if highlight is None else highlight,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
+
+
+def excerpt(source: dict[str, Any]) -> str:
+    """The start of a document's standfirst, as HTML."""
+    return escape(Truncator(source.get("standfirst") or "").chars(EXCERPT_LENGTH))
 
 
 @dataclass

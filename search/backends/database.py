@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.utils.html import escape
-from django.utils.text import Truncator
 from wagtail.search.backends import get_search_backend
 
 from cms.news.models import NewsPage
@@ -29,9 +28,14 @@ from ..documents import (
     searchable_videos,
     video_document,
 )
-from ..query import FACET_SIZE, MAX_RESULT_WINDOW, SearchHit, SearchQuery, SearchResults
-
-FRAGMENT_SIZE = 160
+from ..query import (
+    FACET_SIZE,
+    MAX_RESULT_WINDOW,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    excerpt,
+)
 
 
 @dataclass(frozen=True)
@@ -117,15 +121,7 @@ def _facets(sources: Iterable[dict[str, Any]]) -> dict[str, list[tuple[str, int]
 
 
 def _hit(source: dict[str, Any], text: str) -> SearchHit:
-    return SearchHit(
-        type=source["type"],
-        id=source["id"],
-        title=source["title"],
-        url=source["url"],
-        locale=source["locale"],
-        date=source["date"],
-        highlight=_mark(escape(Truncator(source["standfirst"]).chars(FRAGMENT_SIZE)), text),
-    )
+    return SearchHit.from_document(source, _mark(excerpt(source), text))
 
 
 def _mark(html: str, text: str) -> str:

@@ -2,18 +2,14 @@
 
 from typing import Any
 
-from django.utils.html import escape
-from django.utils.text import Truncator
-
 from ..client import elasticsearch_client, is_transient
 from ..indices import search_targets
-from ..query import FACET_SIZE, SearchHit, SearchQuery, SearchResults
+from ..query import EXCERPT_LENGTH, FACET_SIZE, SearchHit, SearchQuery, SearchResults
 
 # Where the words count most: a title or tag match says more than one deep in the body.
 TEXT_FIELDS = ["title^4", "tags.text^3", "standfirst^2", "shot_list^1.5", "body"]
 # The first of these with a match gives the result's highlight.
 HIGHLIGHT_FIELDS = ("standfirst", "body", "shot_list", "title")
-FRAGMENT_SIZE = 160
 EMPTY_FACETS: dict[str, dict[str, list[Any]]] = {
     name: {"buckets": []} for name in ("type", "locale", "tag", "year")
 }
@@ -41,7 +37,7 @@ def search(query: SearchQuery) -> SearchResults:
                 "pre_tags": ["<mark>"],
                 "post_tags": ["</mark>"],
                 "fields": {
-                    name: {"number_of_fragments": 1, "fragment_size": FRAGMENT_SIZE}
+                    name: {"number_of_fragments": 1, "fragment_size": EXCERPT_LENGTH}
                     for name in HIGHLIGHT_FIELDS
                 },
             },
@@ -123,18 +119,6 @@ def _sort(query: SearchQuery) -> list[Any]:
 
 
 def _hit(hit: dict[str, Any]) -> SearchHit:
-    source, highlights = hit["_source"], hit.get("highlight", {})
-    highlight = next(
-        (highlights[name][0] for name in HIGHLIGHT_FIELDS if name in highlights), None
-    )
-    if highlight is None:
-        highlight = escape(Truncator(source.get("standfirst", "")).chars(FRAGMENT_SIZE))
-    return SearchHit(
-        type=source["type"],
-        id=source["id"],
-        title=source["title"],
-        url=source["url"],
-        locale=source["locale"],
-        date=source.get("date"),
-        highlight=highlight,
-    )
+    highlights = hit.get("highlight", {})
+    matched = [highlights[name][0] for name in HIGHLIGHT_FIELDS if name in highlights]
+    return SearchHit.from_document(hit["_source"], matched[0] if matched else None)

@@ -10,7 +10,6 @@ import dramatiq
 import pytest
 from django.core.files import File
 from PIL import Image
-from wagtail.models import Collection
 
 from cms.videos.models import Video, VideoMedia
 from cms.videos.services import video_media_create, video_upload_probe
@@ -157,8 +156,6 @@ def test_the_transcoder_hands_the_ladder_to_a_dramatiq_worker(
 ):
     from pipeline.jobs import transcode_video
 
-    if not Collection.objects.exists():  # an earlier transactional test flushed the tables
-        Collection.add_root(name="Root")
     media = _media(sample_media_dir / "example2.mp4")
     video = media.videos.get()
     event = {
@@ -226,8 +223,6 @@ def test_a_worker_killed_mid_rendition_is_replaced_cleanly(sample_media_dir):
 
     from django.conf import settings as django_settings
 
-    if not Collection.objects.exists():  # an earlier transactional test flushed the tables
-        Collection.add_root(name="Root")
     media = _media(sample_media_dir / "big_buck_bunny_0_30.webm")
     script = (
         "from cms.videos.models import VideoMedia;"
