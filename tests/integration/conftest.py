@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 from elasticsearch import Elasticsearch
 
+from cms.core.models import HomePage
+from cms.news.models import NewsIndexPage
 from pipeline.topology import GROUPS
 
 HOW_TO_START = 'run `make test`, or `make services && eval "$(docker/services.sh env)"`'
@@ -84,3 +86,19 @@ def search_prefix(settings, elasticsearch_client: Elasticsearch) -> Iterator[str
     names = list(elasticsearch_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
     if names:
         elasticsearch_client.indices.delete(index=",".join(names))
+
+
+@pytest.fixture
+def home() -> HomePage:
+    """The English home page the migrations create."""
+    return HomePage.objects.get(locale__language_code="en", depth=2)
+
+
+@pytest.fixture
+def news_index(home: HomePage) -> NewsIndexPage:
+    """A published news index under the English home page."""
+    index = NewsIndexPage(title="News", slug="news")
+    home.add_child(instance=index)
+    index.save_revision().publish()
+    index.refresh_from_db()
+    return index

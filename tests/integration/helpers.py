@@ -1,11 +1,20 @@
-"""Helpers for integration tests that wait on other threads or run other processes."""
+"""Helpers for integration tests: waiting, other processes, pages, the search indexer."""
 
 import os
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
+from elasticsearch import Elasticsearch
+from wagtail.models import Page
+
+from cms.news.models import NewsPage
+from pipeline.consumers import Outcome, process_events
+from pipeline.events import cloudevent
+from pipeline.models import OutboxEvent
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 20.0, message: str = "") -> None:
@@ -30,3 +39,27 @@ def subprocess_environment() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
+
+
+def publish_news_page(
+    parent: Page, slug: str, title: str, standfirst: str = "", **fields: Any
+) -> NewsPage:
+    """A news page under `parent`, published as an editor would (its events recorded)."""
+    tags = fields.pop("tags", ())
+    page = NewsPage(title=title, slug=slug, standfirst=standfirst or f"{title}.", **fields)
+    parent.add_child(instance=page)
+    page.tags.add(*tags)
+    page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+def index_outbox(client: Elasticsearch, prefix: str) -> list[Outcome]:
+    """Hand the outbox's unsent events to the search indexer as one batch (as the RabbitMQ
+    consumer would), then refresh the test's indices so that searches see the result."""
+    events = OutboxEvent.objects.filter(sent_at__isnull=True).order_by("position")
+    batch = [cloudevent(event) for event in events]
+    events.update(sent_at=timezone.now())
+    outcomes = process_events("search-indexer", batch)
+    client.indices.refresh(index=f"{prefix}-*")
+    return outcomes

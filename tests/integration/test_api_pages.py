@@ -13,7 +13,6 @@ from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Locale, Page, PageViewRestriction, Revision
 
-from cms.core.models import HomePage
 from cms.news.models import NewsIndexPage, NewsPage
 
 pytestmark = pytest.mark.django_db
@@ -60,20 +59,6 @@ def _assert_hidden(client, page: Page) -> None:
     response = client.get(_detail_url(page))
     assert response.status_code == 404, response.content
     assert response.json()["message"]
-
-
-@pytest.fixture
-def home() -> HomePage:
-    return HomePage.objects.get(locale__language_code="en", depth=2)
-
-
-@pytest.fixture
-def news_index(home: HomePage) -> NewsIndexPage:
-    index = NewsIndexPage(title="News", slug="news")
-    home.add_child(instance=index)
-    index.save_revision().publish()
-    index.refresh_from_db()
-    return index
 
 
 @pytest.fixture

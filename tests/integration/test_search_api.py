@@ -3,45 +3,15 @@
 import datetime
 
 import pytest
-from django.utils import timezone
-from elasticsearch import Elasticsearch
 from wagtail.models import Locale
 
-from cms.core.models import HomePage
-from cms.news.models import NewsIndexPage, NewsPage
 from cms.videos.models import ShotListEntry, Video
-from pipeline.consumers import process_events
-from pipeline.events import cloudevent
-from pipeline.models import OutboxEvent
 from search.documents import NEWS, VIDEO
+from tests.integration.helpers import index_outbox, publish_news_page
 
 pytestmark = pytest.mark.django_db
 
 SEARCH = "/api/v2/search/"
-
-
-@pytest.fixture
-def news_index() -> NewsIndexPage:
-    home = HomePage.objects.get(locale__language_code="en", depth=2)
-    index = NewsIndexPage(title="News", slug="news")
-    home.add_child(instance=index)
-    index.save_revision().publish()
-    index.refresh_from_db()
-    return index
-
-
-def _publish(parent, slug: str, title: str, date: str, tags: tuple[str, ...] = ()) -> NewsPage:
-    page = NewsPage(
-        title=title,
-        slug=slug,
-        standfirst=f"{title}, the standfirst.",
-        publication_date=date,
-    )
-    parent.add_child(instance=page)
-    page.tags.add(*tags)
-    page.save_revision().publish()
-    page.refresh_from_db()
-    return page
 
 
 def _video(title: str, shot: str) -> Video:
@@ -62,25 +32,31 @@ def _video(title: str, shot: str) -> Video:
 @pytest.fixture
 def content(news_index) -> dict[str, object]:
     return {
-        "old": _publish(news_index, "old", "Naval exercise in 2019", "2019-05-02", ("navy",)),
-        "new": _publish(news_index, "new", "Naval exercise in 2024", "2024-03-01", ("navy", "x")),
-        "other": _publish(news_index, "other", "Budget talks", "2024-06-01"),
+        "old": publish_news_page(
+            news_index,
+            "old",
+            "Naval exercise in 2019",
+            publication_date="2019-05-02",
+            tags=["navy"],
+        ),
+        "new": publish_news_page(
+            news_index,
+            "new",
+            "Naval exercise in 2024",
+            publication_date="2024-03-01",
+            tags=["navy", "x"],
+        ),
+        "other": publish_news_page(
+            news_index, "other", "Budget talks", publication_date="2024-06-01"
+        ),
         "video": _video("Naval exercise footage", "A frigate leaves the harbour."),
     }
-
-
-def _index_outbox(client: Elasticsearch, prefix: str) -> None:
-    events = OutboxEvent.objects.filter(sent_at__isnull=True).order_by("position")
-    batch = [cloudevent(event) for event in events]
-    events.update(sent_at=timezone.now())
-    process_events("search-indexer", batch)
-    client.indices.refresh(index=f"{prefix}-*")
 
 
 @pytest.fixture(params=["elasticsearch", "database"])
 def backend(request, settings, search_prefix, elasticsearch_client, content) -> str:
     """Each test runs on both backends, over the same content."""
-    _index_outbox(elasticsearch_client, search_prefix)
+    index_outbox(elasticsearch_client, search_prefix)
     settings.SEARCH_BACKEND = request.param
     return request.param
 
@@ -147,7 +123,7 @@ def test_the_shot_list_is_searched(client, backend, content):
 def test_only_live_content_is_found(client, backend, content, search_prefix, elasticsearch_client):
     content["new"].unpublish()
     content["video"].unpublish()
-    _index_outbox(elasticsearch_client, search_prefix)
+    index_outbox(elasticsearch_client, search_prefix)
     assert _ids(_get(client, q="naval exercise")) == [(NEWS, content["old"].pk)]
 
 

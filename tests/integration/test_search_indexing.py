@@ -9,9 +9,8 @@ RabbitMQ consumer does), and the results are read back through `/api/v2/search/`
 import pytest
 from django.utils import timezone
 from elasticsearch import Elasticsearch
-from wagtail.models import Locale, Page, PageViewRestriction
+from wagtail.models import Locale, PageViewRestriction
 
-from cms.core.models import HomePage
 from cms.news.models import NewsIndexPage, NewsPage
 from cms.videos.models import ShotListEntry, Video
 from pipeline.consumers import Outcome, process_events
@@ -20,18 +19,9 @@ from pipeline.models import OutboxEvent
 from search.documents import NEWS, DocumentKey
 from search.indexer import Operation, sync, write
 from search.indices import alias
+from tests.integration.helpers import index_outbox, publish_news_page
 
 pytestmark = pytest.mark.django_db
-
-
-def _deliver(client: Elasticsearch, prefix: str) -> list[Outcome]:
-    """Hand the outbox's unsent events to the indexer as one batch, then refresh."""
-    events = OutboxEvent.objects.filter(sent_at__isnull=True).order_by("position")
-    batch = [cloudevent(event) for event in events]
-    events.update(sent_at=timezone.now())
-    outcomes = process_events("search-indexer", batch)
-    client.indices.refresh(index=f"{prefix}-*")
-    return outcomes
 
 
 def _search(client, **params) -> dict:
@@ -50,16 +40,6 @@ def indices(search_prefix: str, elasticsearch_client: Elasticsearch) -> Elastics
 
 
 @pytest.fixture
-def news_index() -> NewsIndexPage:
-    home = HomePage.objects.get(locale__language_code="en", depth=2)
-    index = NewsIndexPage(title="News", slug="news")
-    home.add_child(instance=index)
-    index.save_revision().publish()
-    index.refresh_from_db()
-    return index
-
-
-@pytest.fixture
 def french_news_index(news_index: NewsIndexPage) -> NewsIndexPage:
     locale = Locale.objects.get(language_code="fr")
     index = news_index.copy_for_translation(locale, copy_parents=True)
@@ -68,25 +48,17 @@ def french_news_index(news_index: NewsIndexPage) -> NewsIndexPage:
     return index
 
 
-def _publish(parent: Page, slug: str, title: str, standfirst: str = "", **fields) -> NewsPage:
-    page = NewsPage(title=title, slug=slug, standfirst=standfirst or title, **fields)
-    parent.add_child(instance=page)
-    page.save_revision().publish()
-    page.refresh_from_db()
-    return page
-
-
 def test_french_finds_inflections_accents_and_compounds(
     client, indices, search_prefix, french_news_index
 ):
-    page = _publish(
+    page = publish_news_page(
         french_news_index,
         "reunions",
         "Réunions des chefs d’état-major",
         "Les chefs d'état-major se réunissent à Bruxelles.",
     )
-    other = _publish(french_news_index, "budget", "Le budget de la défense", "Chiffres.")
-    _deliver(indices, search_prefix)
+    other = publish_news_page(french_news_index, "budget", "Le budget de la défense", "Chiffres.")
+    index_outbox(indices, search_prefix)
 
     for words in ("reunion", "réunions", "etat-major", "état major", "ETAT MAJOR"):
         assert _found(client, q=words, locale="fr") == [page.pk], words
@@ -95,8 +67,10 @@ def test_french_finds_inflections_accents_and_compounds(
 
 
 def test_english_stems_and_possessives(client, indices, search_prefix, news_index):
-    page = _publish(news_index, "chiefs", "Chiefs of Defence meet", "The Alliance's chiefs met.")
-    _deliver(indices, search_prefix)
+    page = publish_news_page(
+        news_index, "chiefs", "Chiefs of Defence meet", "The Alliance's chiefs met."
+    )
+    index_outbox(indices, search_prefix)
 
     assert _found(client, q="chief of defence", locale="en") == [page.pk]
     assert _found(client, q="alliance meeting", locale="en") == [page.pk]
@@ -116,43 +90,43 @@ def test_english_stems_and_possessives(client, indices, search_prefix, news_inde
 def test_publishing_unpublishing_and_deleting_follow_the_events(
     client, indices, search_prefix, news_index
 ):
-    control = _publish(news_index, "control", "Maritime exercise control")
-    page = _publish(news_index, "exercise", "Maritime exercise in the Baltic")
+    control = publish_news_page(news_index, "control", "Maritime exercise control")
+    page = publish_news_page(news_index, "exercise", "Maritime exercise in the Baltic")
     draft = NewsPage(
         title="Maritime exercise draft", slug="draft", standfirst="Draft.", live=False
     )
     news_index.add_child(instance=draft)
     draft.save_revision()
-    _deliver(indices, search_prefix)
+    index_outbox(indices, search_prefix)
     assert sorted(_found(client, q="maritime exercise")) == sorted([control.pk, page.pk])
 
     page.unpublish()
-    _deliver(indices, search_prefix)
+    index_outbox(indices, search_prefix)
     assert _found(client, q="maritime exercise") == [control.pk]
 
     page.save_revision().publish()
-    _deliver(indices, search_prefix)
+    index_outbox(indices, search_prefix)
     assert sorted(_found(client, q="maritime exercise")) == sorted([control.pk, page.pk])
 
     page.delete()
-    _deliver(indices, search_prefix)
+    index_outbox(indices, search_prefix)
     assert _found(client, q="maritime exercise") == [control.pk]
 
 
 def test_a_page_made_private_is_not_indexed(client, indices, search_prefix, news_index):
-    public = _publish(news_index, "public", "Cyber defence pledge")
+    public = publish_news_page(news_index, "public", "Cyber defence pledge")
     private = NewsPage(title="Cyber defence internal", slug="private", standfirst="Internal.")
     news_index.add_child(instance=private)
     PageViewRestriction.objects.create(page=private, restriction_type="login")
     private.save_revision().publish()
-    _deliver(indices, search_prefix)
+    index_outbox(indices, search_prefix)
     assert _found(client, q="cyber defence") == [public.pk]
 
 
 def test_an_older_event_never_overwrites_a_newer_document(
     client, indices, search_prefix, news_index
 ):
-    page = _publish(news_index, "summit", "Summit opens")
+    page = publish_news_page(news_index, "summit", "Summit opens")
     page.title = "Summit closes"
     page.save_revision().publish()
     events = list(OutboxEvent.objects.filter(subject=f"pages/{page.pk}").order_by("sequence"))
@@ -184,23 +158,23 @@ def test_a_video_is_indexed_when_published_and_removed_when_unpublished_or_delet
     ]
     video.save()
     video.save_revision()  # a draft: recorded, not published
-    _deliver(indices, search_prefix)
+    index_outbox(indices, search_prefix)
     assert _found(client, q="helicopter") == []
 
     video.save_revision().publish()
-    _deliver(indices, search_prefix)
+    index_outbox(indices, search_prefix)
     assert _found(client, q="helicopter") == [video.pk]
 
     video.unpublish()
-    _deliver(indices, search_prefix)
+    index_outbox(indices, search_prefix)
     assert _found(client, q="frigate") == []
 
     video.save_revision().publish()
-    _deliver(indices, search_prefix)
+    index_outbox(indices, search_prefix)
     assert _found(client, q="frigate") == [video.pk]
     video_pk = video.pk
     video.delete()
-    _deliver(indices, search_prefix)
+    index_outbox(indices, search_prefix)
     assert _found(client, q="frigate") == []
 
     recorded = OutboxEvent.objects.filter(subject=f"videos/{video_pk}").order_by("sequence")

@@ -22,18 +22,20 @@ from django.utils import timezone
 from elasticsearch import Elasticsearch
 from wagtail.models import PageViewRestriction
 
-from cms.core.models import HomePage
-from cms.news.models import NewsIndexPage, NewsPage
+from cms.news.models import NewsPage
 from cms.videos.models import Video
-from pipeline.consumers import process_events
-from pipeline.events import cloudevent
 from pipeline.models import OutboxEvent
 from pipeline.topology import GROUPS, setup_topology
 from search.backends.elasticsearch import SearchUnavailable
 from search.check import compare
 from search.documents import VIDEO
 from search.query import parse_search_query, run_search
-from tests.integration.helpers import subprocess_environment, wait_for
+from tests.integration.helpers import (
+    index_outbox,
+    publish_news_page,
+    subprocess_environment,
+    wait_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -61,32 +63,6 @@ def _found_once(**params: str) -> bool:
 
 def _refresh(client: Elasticsearch, prefix: str) -> None:
     client.indices.refresh(index=f"{prefix}-*")
-
-
-@pytest.fixture
-def news_index() -> NewsIndexPage:
-    home = HomePage.objects.get(locale__language_code="en", depth=2)
-    index = NewsIndexPage(title="News", slug="news")
-    home.add_child(instance=index)
-    index.save_revision().publish()
-    index.refresh_from_db()
-    return index
-
-
-def _publish(parent: NewsIndexPage, slug: str, title: str) -> NewsPage:
-    page = NewsPage(title=title, slug=slug, standfirst=f"{title}.")
-    parent.add_child(instance=page)
-    page.save_revision().publish()
-    page.refresh_from_db()
-    return page
-
-
-def _deliver_outbox(client: Elasticsearch, prefix: str) -> None:
-    events = OutboxEvent.objects.filter(sent_at__isnull=True).order_by("position")
-    batch = [cloudevent(event) for event in events]
-    events.update(sent_at=timezone.now())
-    process_events("search-indexer", batch)
-    _refresh(client, prefix)
 
 
 def test_the_demo_is_found_in_each_language(client, search_prefix, elasticsearch_client):
@@ -129,7 +105,7 @@ def test_search_check_reports_differences_and_fixes_them(search_prefix, elastics
     english = NewsPage.objects.get(locale__language_code="en")
     # A change without an event (a login restriction), and a page whose events were lost.
     PageViewRestriction.objects.create(page=english, restriction_type="login")
-    lost = _publish(english.get_parent().specific, "lost", "Lost events")
+    lost = publish_news_page(english.get_parent().specific, "lost", "Lost events")
     OutboxEvent.objects.update(sent_at=timezone.now())
 
     output = io.StringIO()
@@ -146,7 +122,9 @@ def test_search_check_reports_differences_and_fixes_them(search_prefix, elastics
 def test_a_rebuild_under_queries_and_publishing_never_answers_empty_or_loses_a_change(
     search_prefix, elasticsearch_client, news_index
 ):
-    initial = [_publish(news_index, f"harbour-{n}", f"Harbour visit {n}") for n in range(40)]
+    initial = [
+        publish_news_page(news_index, f"harbour-{n}", f"Harbour visit {n}") for n in range(40)
+    ]
     OutboxEvent.objects.update(sent_at=timezone.now())
     call_command("search_reindex", grace=0, stdout=io.StringIO())
     assert _count(q="harbour", locale="en") == len(initial)
@@ -168,9 +146,11 @@ def test_a_rebuild_under_queries_and_publishing_never_answers_empty_or_loses_a_c
         # Pages published while the rebuilds run, indexed by the consumer's code path.
         try:
             while not stop.is_set():
-                page = _publish(news_index, f"late-{len(published)}", "Harbour visit, late")
+                page = publish_news_page(
+                    news_index, f"late-{len(published)}", "Harbour visit, late"
+                )
                 published.append(page.pk)
-                _deliver_outbox(elasticsearch_client, search_prefix)
+                index_outbox(elasticsearch_client, search_prefix)
         except BaseException as error:
             errors.append(error)
         finally:
@@ -192,7 +172,7 @@ def test_a_rebuild_under_queries_and_publishing_never_answers_empty_or_loses_a_c
     assert len(answers) > 20
     assert min(answers) >= len(initial), "a query answered with fewer results than it had"
 
-    _deliver_outbox(elasticsearch_client, search_prefix)
+    index_outbox(elasticsearch_client, search_prefix)
     assert _count(q="harbour visit", locale="en") == len(initial) + len(published)
     assert not compare(elasticsearch_client, "en")
     [live] = list(elasticsearch_client.indices.get(index=f"{search_prefix}-en-*"))
@@ -241,14 +221,16 @@ def pipeline_processes(search_prefix, amqp_channel, tmp_path) -> Iterator[Path]:
 def test_elasticsearch_down_while_publishing_then_the_index_converges(
     search_prefix, elasticsearch_client, news_index, pipeline_processes
 ):
-    first = _publish(news_index, "before", "Air policing before")
+    first = publish_news_page(news_index, "before", "Air policing before")
     wait_for(lambda: _found_once(q="air policing"), timeout=30, message="pipeline not working")
 
     stopped = time.monotonic()
     _services("down", "elasticsearch")
     try:
         assert not _reachable(elasticsearch_client), "Elasticsearch did not stop"
-        during = [_publish(news_index, f"during-{n}", f"Air policing {n}") for n in range(5)]
+        during = [
+            publish_news_page(news_index, f"during-{n}", f"Air policing {n}") for n in range(5)
+        ]
         first.unpublish()
         during[0].delete()
         # The consumer meets the outage and keeps the events.
