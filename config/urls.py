@@ -23,4 +23,7 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Wagtail serves every other path, under a language prefix (/en/…, /fr/…): last, as a catch-all.
-urlpatterns += i18n_patterns(path("", include(wagtail_urls)))
+urlpatterns += i18n_patterns(
+    path("newsletter/", include("cms.newsletter.urls")),
+    path("", include(wagtail_urls)),
+)

@@ -229,6 +229,18 @@ WAGTAILAPI_LIMIT_MAX = env.int("WAGTAILAPI_LIMIT_MAX", default=100)
 PREVIEW_TOKEN_MAX_AGE = env.int("PREVIEW_TOKEN_MAX_AGE", default=3600)
 HEADLESS_PREVIEW_URL = env.str("HEADLESS_PREVIEW_URL", default="")
 
+# --- Newsletter (cms/newsletter) -----------------------------------------------------------
+# How long a confirmation link works (seconds); unsubscribe links never expire.
+NEWSLETTER_CONFIRMATION_MAX_AGE = env.int("NEWSLETTER_CONFIRMATION_MAX_AGE", default=7 * 86400)
+# `immediate`: one email per new article; `digest`: articles wait for
+# `manage.py send_newsletter_digest` (run it from cron), which sends one email listing them.
+NEWSLETTER_MODE = env.str("NEWSLETTER_MODE", default="immediate")
+if NEWSLETTER_MODE not in ("immediate", "digest"):
+    raise ImproperlyConfigured("NEWSLETTER_MODE must be 'immediate' or 'digest'")
+# Links in newsletter emails (confirm, unsubscribe) start with this address.
+NEWSLETTER_BASE_URL = env.str("NEWSLETTER_BASE_URL", default=WAGTAILADMIN_BASE_URL)
+NEWSLETTER_FROM_EMAIL = env.str("NEWSLETTER_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+
 # --- Logging ------------------------------------------------------------------------------
 
 LOGGING = {
