@@ -4,6 +4,8 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, path, re_path
 from django.utils.translation import gettext as _
 
+from cms.newsletter.api import newsletter_urlpatterns
+
 from .clips import clip_urlpatterns
 from .router import api_router
 from .schema import openapi_schema
@@ -19,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("schema/", openapi_schema, name="openapi_schema"),
     path("search/", SearchView.as_view(), name="search"),
     *clip_urlpatterns(),
+    *newsletter_urlpatterns(),
     path("", api_router.urls),
     # Anything else under /api/v2/ is a JSON 404, not a redirect into the HTML site.
     re_path(r"^(?P<rest>.*)$", api_not_found, name="api_not_found"),

@@ -133,6 +133,10 @@ def test_live_responses_match_the_document(client, demo):
     assert _checked(api, client, status.json()["download_url"], exercised).status_code == 200
     client.logout()
     assert _checked(api, client, asked["Location"], exercised).status_code == 401
+    newsletter = "/api/v2/newsletter/subscriptions/"
+    subscription = {"email": "reader@example.org", "languages": ["fr"]}
+    assert _checked(api, client, newsletter, exercised, subscription).status_code == 202
+    assert _checked(api, client, newsletter, exercised, {"email": "x"}).status_code == 400
 
     # Every documented path was answered with a success at least once.
     succeeded = {path for path, status in exercised if status in (200, 202, 302)}

@@ -1,0 +1,50 @@
+"""`POST /api/v2/newsletter/subscriptions/`: subscribe from a headless front end."""
+
+from django.urls import URLPattern, path
+from django.utils import translation
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .forms import SubscriptionForm
+
+
+class SubscriptionsView(APIView):
+    """`{"email", "languages": [...], "topics": [translation_key, ...]}` → 202, pending."""
+
+    # Anyone may subscribe, signed in or not, and double opt-in is the protection against
+    # subscribing someone else: no session (hence no CSRF check) is involved.
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        data = request.data if isinstance(request.data, dict) else {}
+        form = SubscriptionForm(data)
+        if not form.is_valid():
+            errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+            message = "; ".join(m for messages in errors.values() for m in messages)
+            return Response(
+                {"message": message, "errors": errors}, status=status.HTTP_400_BAD_REQUEST
+            )
+        services.subscribe(
+            email=form.cleaned_data["email"],
+            preferences=form.preferences(),
+            language=translation.get_language(),
+        )
+        # The same answer for every address: nobody learns who is subscribed.
+        message = _("Check your inbox: open the link we sent you to confirm your subscription.")
+        return Response({"status": "pending", "message": message}, status=status.HTTP_202_ACCEPTED)
+
+
+def newsletter_urlpatterns() -> list[URLPattern]:
+    return [
+        path(
+            "newsletter/subscriptions/",
+            SubscriptionsView.as_view(),
+            name="newsletter_subscriptions",
+        ),
+    ]
