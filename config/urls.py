@@ -24,6 +24,7 @@ if settings.DEBUG:
 
 # Wagtail serves every other path, under a language prefix (/en/…, /fr/…): last, as a catch-all.
 urlpatterns += i18n_patterns(
+    path("accounts/", include("cms.accounts.urls")),
     path("newsletter/", include("cms.newsletter.urls")),
     path("", include(wagtail_urls)),
 )

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "wagtail",
     "wagtail.api.v2",
     "rest_framework",
+    "rest_framework.authtoken",  # personal API tokens (accounts page)
     "modelcluster",
     "taggit",
     "django_filters",
@@ -110,12 +111,40 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # rewriting history, and media-professional accounts need their own fields.
 AUTH_USER_MODEL = "accounts.User"
 
+# Applied at sign-up, password change and reset: the portal's policy (12 characters, no
+# spaces, upper and lower case, digits, symbols) and Django's similarity and common checks.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "cms.accounts.validators.PasswordPolicyValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Journalists sign in with their email address; editors may still use their user name.
+AUTHENTICATION_BACKENDS = ["cms.accounts.backends.EmailOrUsernameBackend"]
+LOGIN_URL = "accounts:sign-in"
+LOGIN_REDIRECT_URL = "accounts:profile"
+# Password reset by emailed code: its lifetime (seconds), wrong tries allowed per code, the
+# wait before another code can be sent, and the codes one address may be sent per hour.
+PASSWORD_RESET_CODE_MAX_AGE = env.int("PASSWORD_RESET_CODE_MAX_AGE", default=15 * 60)
+PASSWORD_RESET_CODE_ATTEMPTS = env.int("PASSWORD_RESET_CODE_ATTEMPTS", default=5)
+PASSWORD_RESET_RESEND_COOLDOWN = env.int("PASSWORD_RESET_RESEND_COOLDOWN", default=60)
+PASSWORD_RESET_HOURLY_CAP = env.int("PASSWORD_RESET_HOURLY_CAP", default=5)
+# Failed sign-ins allowed per account and per client address within 15 minutes.
+SIGN_IN_ATTEMPTS_PER_ACCOUNT = env.int("SIGN_IN_ATTEMPTS_PER_ACCOUNT", default=5)
+SIGN_IN_ATTEMPTS_PER_ADDRESS = env.int("SIGN_IN_ATTEMPTS_PER_ADDRESS", default=30)
+# How long the link that verifies a new account's address stays valid (seconds).
+EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 3600)
+
+# The API takes the site's session (with its CSRF check) or a personal token sent as
+# `Authorization: Token <key>`, created on the account page.
+REST_FRAMEWORK = {
+    # Token first: a bad or revoked token is then a 401 with `WWW-Authenticate: Token`.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+}
 
 # --- Services (empty URL = embedded default) ---------------------------------------------
 
