@@ -1,7 +1,7 @@
 """Partial downloads in the API: ask for a clip, follow its progress, download it.
 
-Every call needs a signed-in account (session cookie; personal API tokens come with the
-accounts work); downloads are logged (who, what, which range, when).
+Every call needs a signed-in account whose email address is verified (press officers, who
+are staff, need not); downloads are logged (who, what, which range, when).
 """
 
 from typing import Any
@@ -27,11 +27,16 @@ class SignedInAPIView(APIView):
         super().initial(request, *args, **kwargs)
         if not request.user.is_authenticated:
             raise NotSignedIn
+        if not (request.user.is_staff or getattr(request.user, "is_verified", False)):
+            raise NotVerified
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, NotSignedIn):
             message = _("Sign in with your media account to download videos.")
             return Response({"message": message}, status=status.HTTP_401_UNAUTHORIZED)
+        if isinstance(exc, NotVerified):
+            message = _("Confirm your email address (see your account page) to download videos.")
+            return Response({"message": message}, status=status.HTTP_403_FORBIDDEN)
         if isinstance(exc, Http404):
             return Response({"message": str(exc)}, status=status.HTTP_404_NOT_FOUND)
         if isinstance(exc, ValidationError):
@@ -44,6 +49,10 @@ class SignedInAPIView(APIView):
 
 
 class NotSignedIn(Exception):
+    pass
+
+
+class NotVerified(Exception):
     pass
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.test import override_settings
+from django.utils import timezone
 
 from cms.videos.models import Clip, ClipDownload, Video
 from cms.videos.services import video_media_create, video_upload_probe
@@ -27,7 +28,11 @@ def video(sample_media_dir) -> Video:
 
 @pytest.fixture
 def journalist(client):
-    client.force_login(get_user_model().objects.create_user(username="reporter", password="x"))
+    client.force_login(
+        get_user_model().objects.create_user(
+            username="reporter", email="reporter@example.org", email_verified_at=timezone.now()
+        )
+    )
     return client
 
 

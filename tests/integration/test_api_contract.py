@@ -10,6 +10,7 @@ from django.core.files.images import ImageFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 from openapi_spec_validator import validate
@@ -122,7 +123,10 @@ def test_live_responses_match_the_document(client, demo):
 
     # Partial downloads, for a signed-in journalist.
     create_renditions(video.media)
-    client.force_login(get_user_model().objects.create_user(username="journalist"))
+    journalist = get_user_model().objects.create_user(
+        username="journalist", email="j@example.org", email_verified_at=timezone.now()
+    )
+    client.force_login(journalist)
     clip_url = f"/api/v2/videos/{video.pk}/clips/"
     asked = _checked(api, client, clip_url, exercised, {"start": 0.5, "end": 1.5})
     assert asked.status_code == 202
