@@ -9,6 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cms.accounts.throttling import Throttled, client_address
+
 from . import services
 from .forms import SubscriptionForm
 
@@ -30,11 +32,19 @@ class SubscriptionsView(APIView):
             return Response(
                 {"message": message, "errors": errors}, status=status.HTTP_400_BAD_REQUEST
             )
-        services.subscribe(
-            email=form.cleaned_data["email"],
-            preferences=form.preferences(),
-            language=translation.get_language(),
-        )
+        try:
+            services.subscribe(
+                email=form.cleaned_data["email"],
+                preferences=form.preferences(),
+                language=translation.get_language(),
+                address=client_address(request.META),
+            )
+        except Throttled as refusal:
+            response = Response(
+                {"message": refusal.message}, status=status.HTTP_429_TOO_MANY_REQUESTS
+            )
+            response["Retry-After"] = str(refusal.retry_after)
+            return response
         # The same answer for every address: nobody learns who is subscribed.
         message = _("Check your inbox: open the link we sent you to confirm your subscription.")
         return Response({"status": "pending", "message": message}, status=status.HTTP_202_ACCEPTED)

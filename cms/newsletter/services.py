@@ -23,6 +23,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
+from cms.accounts import throttling
+from cms.accounts.throttling import Rule
 from cms.news.models import NewsPage
 
 from .models import Delivery, Subscription, SubscriptionLanguage, SubscriptionTopic
@@ -53,13 +55,22 @@ def normalise_email(email: str) -> str:
 # --- Subscribing ------------------------------------------------------------------------
 
 
-def subscribe(*, email: str, preferences: Preferences, language: str) -> None:
+def subscribe(
+    *, email: str, preferences: Preferences, language: str, address: str | None = None
+) -> None:
     """Record a pending subscription (if the address is new) and email a confirmation link.
 
     `language` is the interface language: the confirmation email is written in it. The
-    caller has validated the input (forms.SubscriptionForm).
+    caller has validated the input (forms.SubscriptionForm). Raises Throttled when the
+    email address, or the client `address`, asked too often: nobody can flood a mailbox.
     """
     email = normalise_email(email)
+    throttling.check_and_record(
+        [
+            (Rule("newsletter-subscribe", 3, 3600), throttling.account_key(email)),
+            (Rule("newsletter-subscribe-address", 30, 3600), throttling.address_key(address)),
+        ]
+    )
     subscription = _pending_subscription(email, preferences, language)
     token = confirmation_token(email=email, preferences=preferences, language=language)
     with translation.override(language):

@@ -7,6 +7,8 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cms.accounts.throttling import Throttled, client_address
+
 from . import services
 from .forms import SubscriptionForm
 
@@ -15,11 +17,16 @@ from .forms import SubscriptionForm
 def subscribe_view(request: HttpRequest) -> HttpResponse:
     form = SubscriptionForm(request.POST) if request.method == "POST" else SubscriptionForm()
     if form.is_bound and form.is_valid():
-        services.subscribe(
-            email=form.cleaned_data["email"],
-            preferences=form.preferences(),
-            language=translation.get_language(),
-        )
+        try:
+            services.subscribe(
+                email=form.cleaned_data["email"],
+                preferences=form.preferences(),
+                language=translation.get_language(),
+                address=client_address(request.META),
+            )
+        except Throttled as refusal:
+            form.add_error(None, refusal.message)
+            return render(request, "newsletter/subscribe.html", {"form": form}, status=429)
         # The same redirect for every address: the page tells nobody who is subscribed.
         return HttpResponseRedirect(reverse("newsletter:check_inbox"))
     status = 400 if form.errors else 200

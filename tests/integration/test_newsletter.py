@@ -405,3 +405,16 @@ def test_the_digest_lists_each_subscribers_articles_in_one_email(
 @pytest.fixture
 def capture_on_commit(django_capture_on_commit_callbacks):
     return django_capture_on_commit_callbacks
+
+
+def test_subscribing_is_throttled_per_address(client):
+    body = {"email": "flood@example.org", "languages": ["en"]}
+    url = "/api/v2/newsletter/subscriptions/"
+    for _ in range(3):
+        assert client.post(url, body, content_type="application/json").status_code == 202
+    refused = client.post(url, body, content_type="application/json")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "Too many attempts" in refused.json()["message"]
+    other = {"email": "someone.else@example.org", "languages": ["en"]}
+    assert client.post(url, other, content_type="application/json").status_code == 202
