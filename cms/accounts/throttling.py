@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -91,3 +92,15 @@ def client_address(meta: Mapping[str, Any]) -> str | None:
     """The client's address as the server saw it (behind a proxy, set it from the proxy's
     header in the proxy's configuration, never trust a client-sent header here)."""
     return meta.get("REMOTE_ADDR")
+
+
+def sign_in_rules(email: str, address: str | None) -> list[tuple[Rule, str]]:
+    """Failed sign-ins allowed per account and per client address, within 15 minutes."""
+    window = 15 * 60
+    return [
+        (Rule("sign-in", settings.SIGN_IN_ATTEMPTS_PER_ACCOUNT, window), account_key(email)),
+        (
+            Rule("sign-in-address", settings.SIGN_IN_ATTEMPTS_PER_ADDRESS, window),
+            address_key(address),
+        ),
+    ]

@@ -114,17 +114,9 @@ class SignInView(LoginView):
 
     @staticmethod
     def _rules(request: HttpRequest) -> list[tuple[Rule, str]]:
-        window = 15 * 60
-        return [
-            (
-                Rule("sign-in", settings.SIGN_IN_ATTEMPTS_PER_ACCOUNT, window),
-                throttling.account_key(request.POST.get("username", "")),
-            ),
-            (
-                Rule("sign-in-address", settings.SIGN_IN_ATTEMPTS_PER_ADDRESS, window),
-                throttling.address_key(throttling.client_address(request.META)),
-            ),
-        ]
+        return throttling.sign_in_rules(
+            request.POST.get("username", ""), throttling.client_address(request.META)
+        )
 
 
 @login_required

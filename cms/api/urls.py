@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from cms.newsletter.api import newsletter_urlpatterns
 
+from .accounts import account_urlpatterns
 from .clips import clip_urlpatterns
 from .router import api_router
 from .schema import openapi_schema
@@ -20,6 +21,7 @@ def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
 urlpatterns: list[URLPattern | URLResolver] = [
     path("schema/", openapi_schema, name="openapi_schema"),
     path("search/", SearchView.as_view(), name="search"),
+    *account_urlpatterns(),
     *clip_urlpatterns(),
     *newsletter_urlpatterns(),
     path("", api_router.urls),

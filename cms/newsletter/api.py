@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cms.accounts.throttling import Throttled, client_address
+from cms.api.errors import form_errors_response, throttled_response
 
 from . import services
 from .forms import SubscriptionForm
@@ -27,11 +28,7 @@ class SubscriptionsView(APIView):
         data = request.data if isinstance(request.data, dict) else {}
         form = SubscriptionForm(data)
         if not form.is_valid():
-            errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
-            message = "; ".join(m for messages in errors.values() for m in messages)
-            return Response(
-                {"message": message, "errors": errors}, status=status.HTTP_400_BAD_REQUEST
-            )
+            return form_errors_response(form)
         try:
             services.subscribe(
                 email=form.cleaned_data["email"],
@@ -40,11 +37,7 @@ class SubscriptionsView(APIView):
                 address=client_address(request.META),
             )
         except Throttled as refusal:
-            response = Response(
-                {"message": refusal.message}, status=status.HTTP_429_TOO_MANY_REQUESTS
-            )
-            response["Retry-After"] = str(refusal.retry_after)
-            return response
+            return throttled_response(refusal.message, refusal.retry_after)
         # The same answer for every address: nobody learns who is subscribed.
         message = _("Check your inbox: open the link we sent you to confirm your subscription.")
         return Response({"status": "pending", "message": message}, status=status.HTTP_202_ACCEPTED)

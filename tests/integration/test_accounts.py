@@ -313,3 +313,49 @@ def test_a_personal_api_token_authenticates_programs(client, journalist):
         url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
     )
     assert revoked.status_code == 401
+
+
+def test_the_account_api_for_programs(client, journalist):
+    token_url = "/api/v2/accounts/token/"
+    wrong = client.post(
+        token_url, {"email": "reporter@example.org", "password": "x"}, "application/json"
+    )
+    assert wrong.status_code == 401
+    key = client.post(
+        token_url,
+        {"email": "REPORTER@example.org", "password": GOOD_PASSWORD},
+        "application/json",
+    ).json()["token"]
+    program = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    me = program.get("/api/v2/accounts/me/").json()
+    assert (me["email"], me["verified"]) == ("Reporter@example.org", True)  # domain normalised
+
+    changed = program.patch("/api/v2/accounts/me/", {"role": "Producer"}, "application/json")
+    assert changed.json()["role"] == "Producer"
+    refused = program.delete("/api/v2/accounts/me/", {"password": "x"}, "application/json")
+    assert refused.json()["errors"] == {"password": ["This password is not right."]}
+    assert (
+        program.delete(
+            "/api/v2/accounts/me/", {"password": GOOD_PASSWORD}, "application/json"
+        ).status_code
+        == 204
+    )
+    assert not User.objects.filter(pk=journalist.pk).exists()
+
+
+def test_the_reset_api_counts_wrong_codes(client, journalist):
+    reset_url = "/api/v2/accounts/password-reset/"
+    known = client.post(reset_url, {"email": "reporter@example.org"}, "application/json")
+    unknown = client.post(reset_url, {"email": "nobody@example.org"}, "application/json")
+    assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
+    code = re.search(r"\b(\d{6})\b", str(mail.outbox[0].body))
+    assert code is not None
+    wrong = "000000" if code.group(1) != "000000" else "111111"
+    body = {"email": "reporter@example.org", "code": wrong, "new_password": NEW_PASSWORD}
+    refused = client.post(f"{reset_url}confirm/", body, "application/json")
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["code"] == ["This code is not right. 4 tries left."]
+    body["code"] = code.group(1)
+    assert client.post(f"{reset_url}confirm/", body, "application/json").status_code == 204
+    journalist.refresh_from_db()
+    assert journalist.check_password(NEW_PASSWORD)

@@ -1,0 +1,181 @@
+"""`/api/v2/accounts/…`: the account flows for headless front ends and programs.
+
+The same services as the HTML pages (cms/accounts): sign-up with email verification, a
+personal token for programs, the profile, and the password reset by emailed code.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cms.accounts import emails, reset, services, throttling
+from cms.accounts.forms import (
+    DeleteAccountForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetCodeForm,
+    ResetRequestForm,
+)
+from cms.accounts.models import User
+from cms.accounts.throttling import Throttled, client_address
+
+from .errors import form_errors_response, throttled_response
+
+
+def account_representation(user: User) -> dict[str, Any]:
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "organisation": user.organisation,
+        "role": user.role,
+        "country": user.country,
+        "preferred_language": user.preferred_language,
+        "verified": user.is_verified,
+    }
+
+
+def _data(request: Request) -> dict[str, Any]:
+    return request.data if isinstance(request.data, dict) else {}
+
+
+class AnonymousAPIView(APIView):
+    # Anyone may call these, signed in or not; they use no session, hence need no CSRF token.
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+
+class AccountsView(AnonymousAPIView):
+    """`POST accounts/`: sign up; a link to confirm the address is emailed."""
+
+    def post(self, request: Request) -> Response:
+        form = RegistrationForm(_data(request))
+        if not form.is_valid():
+            return form_errors_response(form)
+        user = services.register(**form.cleaned_data)
+        link = request.build_absolute_uri(
+            reverse("accounts:verify", args=[services.verification_token(user)])
+        )
+        transaction.on_commit(lambda: emails.send_verification(user, link))
+        return Response(account_representation(user), status=status.HTTP_201_CREATED)
+
+
+class TokenView(AnonymousAPIView):
+    """`POST accounts/token/ {email, password}`: the account's personal API token."""
+
+    def post(self, request: Request) -> Response:
+        data = _data(request)
+        email, password = str(data.get("email", "")), str(data.get("password", ""))
+        rules = throttling.sign_in_rules(email, client_address(request.META))
+        try:
+            throttling.check(rules)
+        except Throttled as refusal:
+            return throttled_response(refusal.message, refusal.retry_after)
+        user = authenticate(request._request, username=email, password=password)
+        if user is None:
+            throttling.record(rules)
+            message = _("This email address and password do not match an account.")
+            return Response({"message": message}, status=status.HTTP_401_UNAUTHORIZED)
+        throttling.clear(rules[0][0].action, rules[0][1])
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    """`GET`, `PATCH` and `DELETE accounts/me/`: the signed-in account (session or token)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        return Response(account_representation(request.user))
+
+    def patch(self, request: Request) -> Response:
+        user = request.user
+        # Unchanged fields keep their values; an account made before the language was asked
+        # for gets the site's default one.
+        language = user.preferred_language or settings.LANGUAGE_CODE
+        current = {**account_representation(user), "preferred_language": language}
+        form = ProfileForm({**current, **_data(request)}, instance=user)
+        if not form.is_valid():
+            return form_errors_response(form)
+        return Response(account_representation(form.save()))
+
+    def delete(self, request: Request) -> Response:
+        form = DeleteAccountForm(request.user, _data(request))
+        if not form.is_valid():
+            return form_errors_response(form)
+        services.delete_account(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(AnonymousAPIView):
+    """`POST accounts/password-reset/ {email}`: a code is emailed (the same answer for all)."""
+
+    def post(self, request: Request) -> Response:
+        form = ResetRequestForm(_data(request))
+        if not form.is_valid():
+            return form_errors_response(form)
+        try:
+            reset.request_code(
+                form.cleaned_data["email"], client_address(request.META), get_language()
+            )
+        except Throttled as refusal:
+            return throttled_response(refusal.message, refusal.retry_after)
+        message = _("If this address is registered, we sent it a code.")
+        return Response({"message": message}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(AnonymousAPIView):
+    """`POST accounts/password-reset/confirm/ {email, code, new_password}`."""
+
+    def post(self, request: Request) -> Response:
+        data = _data(request)
+        form = ResetCodeForm(data)
+        email = str(data.get("email", ""))
+        if form.is_valid() and not email:
+            form.add_error(None, _("Give the email address the code was sent to."))
+        if not form.is_valid():
+            return form_errors_response(form)
+        try:
+            reset.reset_password(
+                email,
+                form.cleaned_data["code"],
+                form.cleaned_data["new_password"],
+                client_address(request.META),
+            )
+        except reset.InvalidCode as error:
+            form.add_error("code", str(error))
+            return form_errors_response(form)
+        except Throttled as refusal:
+            return throttled_response(refusal.message, refusal.retry_after)
+        except ValidationError as error:
+            form.add_error("new_password", error)
+            return form_errors_response(form)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def account_urlpatterns() -> list[URLPattern]:
+    return [
+        path("accounts/", AccountsView.as_view(), name="api_accounts"),
+        path("accounts/token/", TokenView.as_view(), name="api_account_token"),
+        path("accounts/me/", MeView.as_view(), name="api_account_me"),
+        path("accounts/password-reset/", PasswordResetView.as_view(), name="api_reset"),
+        path(
+            "accounts/password-reset/confirm/",
+            PasswordResetConfirmView.as_view(),
+            name="api_reset_confirm",
+        ),
+    ]
