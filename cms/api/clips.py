@@ -1,9 +1,11 @@
-"""Partial downloads in the API: ask for a clip, follow its progress, download it.
+"""Downloads in the API: whole versions of a video, and partial ones (clips): ask for a
+clip, follow its progress, download it.
 
 Every call needs a signed-in account whose email address is verified (press officers, who
 are staff, need not); downloads are logged (who, what, which range, when).
 """
 
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,7 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from wagtail.api.utils import get_full_url
 
-from cms.videos.clips import clip_download_log, clip_request
+from cms.api.ranges import is_first_request, ranged_file_response
+from cms.videos.clips import (
+    clip_download_log,
+    clip_request,
+    video_download_log,
+    video_file,
+)
 from cms.videos.models import Clip, Video
 
 
@@ -112,8 +120,34 @@ class ClipDownloadView(SignedInAPIView):
         return FileResponse(clip.file.open("rb"), as_attachment=True, filename=filename)
 
 
+class VideoDownloadView(SignedInAPIView):
+    """`GET videos/<id>/download/<name>/`: a whole rendition (`720p`…) or the `original`."""
+
+    def get(self, request: Request, pk: int, name: str) -> Any:
+        # Press officers also preview drafts (the admin's player uses this view).
+        videos = Video.objects.all() if request.user.is_staff else Video.objects.filter(live=True)
+        video = videos.filter(pk=pk).select_related("media").first()
+        if video is None:
+            raise Http404(_("No published video with id %(id)s.") % {"id": pk})
+        stored = video_file(video, name)
+        if is_first_request(request):  # not each of a player's seeks
+            video_download_log(video, name, request.user)
+        extension = PurePosixPath(stored.name or "").suffix or ".mp4"
+        filename = f"{video.title[:60]} {name}{extension}"
+        return ranged_file_response(request, stored, filename)
+
+
+def video_download_url(request: Request | None, video: Video, name: str) -> str:
+    return get_full_url(request, reverse("video_download", args=[video.pk, name]))
+
+
 def clip_urlpatterns() -> list[URLPattern]:
     return [
+        path(
+            "videos/<int:pk>/download/<str:name>/",
+            VideoDownloadView.as_view(),
+            name="video_download",
+        ),
         path("videos/<int:pk>/clips/", VideoClipsView.as_view(), name="video_clips"),
         path("clips/<uuid:pk>/", ClipStatusView.as_view(), name="clip_status"),
         path("clips/<uuid:pk>/download/", ClipDownloadView.as_view(), name="clip_download"),

@@ -18,7 +18,7 @@ from wagtail.api.utils import get_full_url
 from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.utils import BadRequestError
 
-from cms.videos.models import VIDEO_EXTENSIONS, Rendition, ShotListEntry, Video, VideoMedia
+from cms.videos.models import VIDEO_EXTENSIONS, Clip, Rendition, ShotListEntry, Video, VideoMedia
 from cms.videos.selectors import published_videos
 from cms.videos.services import video_create_from_upload
 
@@ -28,6 +28,7 @@ from .pages import locale_from_query
 from .parameters import reject_unknown_parameters
 
 DETAIL_URL_NAME = "wagtailapi:videos:detail"
+DOWNLOAD_URL_NAME = "video_download"
 
 
 class RenditionSerializer(serializers.ModelSerializer):
@@ -38,7 +39,11 @@ class RenditionSerializer(serializers.ModelSerializer):
         fields = ["name", "width", "height", "bytes", "url"]
 
     def get_url(self, rendition: Rendition) -> str:
-        return get_full_url(self.context["request"], rendition.file.url)
+        # The download needs a verified account: the files are not served as public media.
+        video = self.context["video"]
+        return get_full_url(
+            self.context["request"], reverse(DOWNLOAD_URL_NAME, args=[video.pk, rendition.name])
+        )
 
 
 class ShotSerializer(serializers.ModelSerializer):
@@ -63,6 +68,7 @@ class VideoSerializer(serializers.ModelSerializer):
     frame_rate = serializers.FloatField(source="media.frame_rate", allow_null=True, default=None)
     has_audio = serializers.BooleanField(source="media.has_audio", default=False)
     renditions = serializers.SerializerMethodField()
+    original_url = serializers.SerializerMethodField()
     poster_url = serializers.SerializerMethodField()
     thumbnail_strip_url = serializers.SerializerMethodField()
     shot_list = ShotSerializer(many=True)
@@ -92,6 +98,7 @@ class VideoSerializer(serializers.ModelSerializer):
             "frame_rate",
             "has_audio",
             "renditions",
+            "original_url",
             "poster_url",
             "thumbnail_strip_url",
             "shot_list",
@@ -117,7 +124,15 @@ class VideoSerializer(serializers.ModelSerializer):
         if video.media is None:
             return []
         renditions = video.media.renditions.all()
-        return RenditionSerializer(renditions, many=True, context=self.context).data
+        context = {**self.context, "video": video}
+        return RenditionSerializer(renditions, many=True, context=context).data
+
+    def get_original_url(self, video: Video) -> str | None:
+        if video.media is None or not video.media.source:
+            return None
+        return get_full_url(
+            self.context["request"], reverse(DOWNLOAD_URL_NAME, args=[video.pk, Clip.ORIGINAL])
+        )
 
     def get_poster_url(self, video: Video) -> str | None:
         media: VideoMedia | None = video.media

@@ -16,6 +16,7 @@ class VideoMediaPanel(Panel):
             context = super().get_context_data(parent_context)
             media = self.instance.media if self.instance.media_id else None
             context["media"] = media
+            context["video_id"] = self.instance.pk
             context["renditions"] = list(media.renditions.all()) if media else []
             # The clip picker needs a published video whose renditions are made.
             context["clips_url"] = (

@@ -236,6 +236,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Folders of MEDIA_ROOT that only the API's download views serve (verified accounts): the
+# web server must not publish them under MEDIA_URL.
+PROTECTED_MEDIA_PREFIXES = ["videos/originals/", "videos/renditions/", "videos/clips/"]
 # Wagtail's page editor posts many fields for rich StreamField pages.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 

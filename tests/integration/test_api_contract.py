@@ -41,6 +41,7 @@ def _api_routes() -> set[str]:
                 walk(pattern.url_patterns, route)
             elif route.startswith(API_PREFIX.lstrip("/")) and pattern.name != "api_not_found":
                 path = route.replace("<int:pk>", "{id}").replace("<uuid:pk>", "{id}")
+                path = path.replace("<str:name>", "{name}")
                 routes.add("/" + path)
 
     walk(get_resolver().url_patterns, "")
@@ -129,6 +130,9 @@ def test_live_responses_match_the_document(client, demo):
         username="journalist", email="j@example.org", email_verified_at=timezone.now()
     )
     client.force_login(journalist)
+    download = f"/api/v2/videos/{video.pk}/download/original/"
+    assert _checked(api, client, download, exercised).status_code == 200
+    assert _checked(api, client, download.replace("original", "8k"), exercised).status_code == 404
     clip_url = f"/api/v2/videos/{video.pk}/clips/"
     asked = _checked(api, client, clip_url, exercised, {"start": 0.5, "end": 1.5})
     assert asked.status_code == 202
@@ -178,7 +182,7 @@ def test_live_responses_match_the_document(client, demo):
     # Every documented path was answered with a success at least once.
     succeeded = {path for path, status in exercised if status in (200, 201, 202, 204, 302)}
     documented = {
-        path.replace("{id}", str(pk))
+        path.replace("{id}", str(pk)).replace("{name}", "original")
         for path, pk in [(p, _first_id(p, demo)) for p in openapi_document()["paths"]]
     }
     assert documented <= succeeded

@@ -1,0 +1,119 @@
+"""Whole-file downloads (renditions and the original): verified accounts only, logged, seekable."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.http import Http404
+from django.test import RequestFactory
+from django.utils import timezone
+
+from cms.core.media import serve_public_media
+from cms.videos.models import ClipDownload, Video
+from cms.videos.services import video_media_create, video_upload_probe
+from pipeline.media.processing import create_renditions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def video(sample_media_dir) -> Video:
+    """A published 2 s video with its renditions made."""
+    path = sample_media_dir / "example2.mp4"
+    with path.open("rb") as source:
+        upload = File(source, name=path.name)
+        media = video_media_create(upload=upload, probed=video_upload_probe(upload))
+    video = Video.objects.create(title="Meadow", media=media)
+    video.save_revision().publish()
+    create_renditions(media)
+    video.refresh_from_db()
+    return video
+
+
+def _user(verified: bool = True, **fields):
+    return get_user_model().objects.create_user(
+        username=fields.pop("username", "reporter"),
+        email=fields.pop("email", "reporter@example.org"),
+        email_verified_at=timezone.now() if verified else None,
+        **fields,
+    )
+
+
+def _url(video: Video, name: str) -> str:
+    return f"/api/v2/videos/{video.pk}/download/{name}/"
+
+
+def test_the_api_lists_gated_download_urls(client, video):
+    detail = client.get(f"/api/v2/videos/{video.pk}/").json()
+    names = [rendition["name"] for rendition in detail["renditions"]]
+    assert names
+    for rendition in detail["renditions"]:
+        assert rendition["url"].endswith(_url(video, rendition["name"]))
+    assert detail["original_url"].endswith(_url(video, "original"))
+
+
+def test_anonymous_and_unverified_callers_cannot_download(client, video):
+    name = video.media.renditions.first().name
+    assert client.get(_url(video, name)).status_code == 401
+    client.force_login(_user(verified=False))
+    refused = client.get(_url(video, name))
+    assert refused.status_code == 403
+    assert "Confirm your email address" in refused.json()["message"]
+    assert not ClipDownload.objects.exists()
+
+
+def test_a_verified_account_downloads_renditions_and_the_original(client, video):
+    user = _user()
+    client.force_login(user)
+    rendition = video.media.renditions.first()
+    response = client.get(_url(video, rendition.name))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    with rendition.file.open("rb") as stored:
+        assert b"".join(response.streaming_content) == stored.read()
+    original = client.get(_url(video, "original"))
+    with video.media.source.open("rb") as source:
+        assert b"".join(original.streaming_content) == source.read()
+    logged = list(ClipDownload.objects.order_by("pk").values_list("user", "rendition", "clip"))
+    assert logged == [(user.pk, rendition.name, None), (user.pk, "original", None)]
+
+    missing = client.get(_url(video, "4k"))
+    assert missing.status_code == 404
+    assert "original" in missing.json()["message"]
+
+
+def test_a_player_can_seek_and_seeking_is_not_logged_again(client, video):
+    client.force_login(_user())
+    rendition = video.media.renditions.first()
+    with rendition.file.open("rb") as stored:
+        content = stored.read()
+    first = client.get(_url(video, rendition.name), HTTP_RANGE="bytes=0-99")
+    assert first.status_code == 206
+    assert first["Content-Range"] == f"bytes 0-99/{len(content)}"
+    assert b"".join(first.streaming_content) == content[:100]
+    seek = client.get(_url(video, rendition.name), HTTP_RANGE="bytes=1000-")
+    assert b"".join(seek.streaming_content) == content[1000:]
+    tail = client.get(_url(video, rendition.name), HTTP_RANGE="bytes=-10")
+    assert b"".join(tail.streaming_content) == content[-10:]
+    beyond = client.get(_url(video, rendition.name), HTTP_RANGE=f"bytes={len(content)}-")
+    assert beyond.status_code == 416
+    assert ClipDownload.objects.count() == 1  # the first request only
+
+
+def test_drafts_are_downloadable_by_staff_only(client, video):
+    video.unpublish()
+    client.force_login(_user())
+    assert client.get(_url(video, "original")).status_code == 404
+    client.force_login(_user(username="editor", email="editor@example.org", is_staff=True))
+    assert client.get(_url(video, "original")).status_code == 200
+
+
+def test_development_media_serving_leaves_protected_files_out(video):
+    request = RequestFactory().get("/media/")
+    rendition = video.media.renditions.first()
+    with pytest.raises(Http404):
+        serve_public_media(request, rendition.file.name)
+    with pytest.raises(Http404):
+        serve_public_media(request, video.media.source.name)
+    video.media.poster.save("poster.jpg", ContentFile(b"\xff\xd8poster"), save=True)
+    assert serve_public_media(request, video.media.poster.name).status_code == 200
