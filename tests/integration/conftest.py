@@ -12,10 +12,14 @@ from collections.abc import Iterator
 import pika
 import pytest
 from django.conf import settings
+from django.core.files import File
 from elasticsearch import Elasticsearch
 
 from cms.core.models import HomePage
 from cms.news.models import NewsIndexPage
+from cms.videos.models import Video
+from cms.videos.services import video_media_create, video_upload_probe
+from pipeline.media.processing import create_renditions
 from pipeline.topology import GROUPS
 
 HOW_TO_START = 'run `make test`, or `make services && eval "$(docker/services.sh env)"`'
@@ -102,3 +106,17 @@ def news_index(home: HomePage) -> NewsIndexPage:
     index.save_revision().publish()
     index.refresh_from_db()
     return index
+
+
+@pytest.fixture
+def video(sample_media_dir) -> Video:
+    """A published 2 s, 24 fps video (the shared sample) with its renditions made."""
+    path = sample_media_dir / "example2.mp4"
+    with path.open("rb") as source:
+        upload = File(source, name=path.name)
+        media = video_media_create(upload=upload, probed=video_upload_probe(upload))
+    video = Video.objects.create(title="Meadow", media=media)
+    video.save_revision().publish()
+    create_renditions(media)
+    video.refresh_from_db()
+    return video

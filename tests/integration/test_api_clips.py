@@ -2,28 +2,13 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files import File
 from django.test import override_settings
 from django.utils import timezone
 
-from cms.videos.models import Clip, ClipDownload, Video
-from cms.videos.services import video_media_create, video_upload_probe
-from pipeline.media.processing import create_clip, create_renditions
+from cms.videos.models import Clip, ClipDownload
+from pipeline.media.processing import create_clip
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def video(sample_media_dir) -> Video:
-    """A published 2 s, 24 fps video with its renditions made."""
-    path = sample_media_dir / "example2.mp4"
-    with path.open("rb") as source:
-        upload = File(source, name=path.name)
-        media = video_media_create(upload=upload, probed=video_upload_probe(upload))
-    video = Video.objects.create(title="Meadow", media=media)
-    video.save_revision().publish()
-    create_renditions(media)
-    return video
 
 
 @pytest.fixture

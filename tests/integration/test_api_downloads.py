@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files import File
 from django.core.files.base import ContentFile
 from django.http import Http404
 from django.test import RequestFactory
@@ -10,24 +9,8 @@ from django.utils import timezone
 
 from cms.core.media import serve_public_media
 from cms.videos.models import ClipDownload, Video
-from cms.videos.services import video_media_create, video_upload_probe
-from pipeline.media.processing import create_renditions
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def video(sample_media_dir) -> Video:
-    """A published 2 s video with its renditions made."""
-    path = sample_media_dir / "example2.mp4"
-    with path.open("rb") as source:
-        upload = File(source, name=path.name)
-        media = video_media_create(upload=upload, probed=video_upload_probe(upload))
-    video = Video.objects.create(title="Meadow", media=media)
-    video.save_revision().publish()
-    create_renditions(media)
-    video.refresh_from_db()
-    return video
 
 
 def _user(verified: bool = True, **fields):
