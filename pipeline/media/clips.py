@@ -9,9 +9,9 @@ muxing work):
 `s` is the first requested frame and `e` the first one after the clip; `k1` is the first
 keyframe at or after `s` and `k2` the last one at or before `e`. Only the frames before `k1`
 and from `k2` on are decoded and encoded again, with the rendition's own encoder settings so
-that the three pieces join with `-c copy`; the audio of the range is re-encoded whole (it is
-cheap, and it keeps the sound in sync to the sample). Without a keyframe inside the range,
-the whole range is re-encoded.
+that the three pieces join with `-c copy`; the sound of the range is copied (AAC packets of
+1024 samples: within a frame of the picture) while the pieces are joined. Without a keyframe
+inside the range, the whole range is re-encoded.
 """
 
 import bisect
@@ -84,7 +84,6 @@ def cut_clip(
             for index, (first, last) in enumerate([plan.head, plan.copied, plan.tail])
             if last > first
         ]
-        audio = work / "audio.m4a"
         jobs = [
             [
                 "-ss", _seconds(timestamps[first]), "-i", str(source),
@@ -94,26 +93,26 @@ def cut_clip(
             ]
             for piece, first, last, copy in parts
         ]  # fmt: skip
-        if has_audio:
-            duration = _seconds(plan.frames * plan.frame_duration)
-            jobs.append(
-                ["-ss", _seconds(plan.start), "-t", duration, "-i", str(source),
-                 "-map", "0:a:0", "-vn", *AUDIO, str(audio)]
-            )  # fmt: skip
-        # The pieces and the sound are independent: made side by side, on every core.
-        steps = len(jobs) + 2
+        # The pieces are independent: made side by side, on every core.
+        steps = len(jobs) + 1
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             for done, _result in enumerate(pool.map(lambda args: _ffmpeg(*args), jobs)):
                 on_progress((done + 1) * 100 // steps)
         listing = work / "pieces.txt"
         listing.write_text("".join(f"file '{piece}'\n" for piece, *_rest in parts))
-        video = work / "video.mp4"
-        _ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(video))
-        on_progress((len(jobs) + 1) * 100 // steps)
+        sound: list[str] = []
+        if has_audio:
+            duration = _seconds(plan.frames * plan.frame_duration)
+            # Our renditions' AAC is copied: its packets (1024 samples, 21 ms at 48 kHz) keep
+            # the sound within a frame of the picture. Another source's sound is encoded.
+            sound = [
+                "-ss", _seconds(plan.start), "-t", duration, "-i", str(source),
+                "-map", "1:a:0", *(AUDIO if reencode_all else ["-c:a", "copy"]),
+            ]  # fmt: skip
+        # The pieces joined, and the sound of the range added, in one pass.
         _ffmpeg(
-            "-i", str(video), *(["-i", str(audio)] if has_audio else []),
-            "-map", "0:v:0", *(["-map", "1:a:0"] if has_audio else []),
-            "-c", "copy", "-movflags", "+faststart", str(output),
+            "-f", "concat", "-safe", "0", "-i", str(listing), *sound,
+            "-map", "0:v:0", "-c:v", "copy", "-movflags", "+faststart", str(output),
         )  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)

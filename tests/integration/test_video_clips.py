@@ -64,6 +64,8 @@ def test_a_clip_off_the_keyframes_is_frame_accurate_and_in_sync(rendition, tmp_p
     assert float(video["start_time"]) == pytest.approx(0, abs=1e-3)
     assert float(video["duration"]) == pytest.approx(10.0, abs=1 / 24)
     assert float(audio["duration"]) == pytest.approx(float(video["duration"]), abs=1 / 24)
+    # The sound (copied, in packets of 1024 samples) starts within a frame of the picture.
+    assert float(audio["start_time"]) == pytest.approx(float(video["start_time"]), abs=1 / 24)
 
     assert _closest(clip, 0, rendition, range(76, 83)) == 79  # the first frame requested
     junction = plan.copied[0] - 79  # the first copied frame, after the re-encoded head
