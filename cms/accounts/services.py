@@ -1,12 +1,15 @@
 """Account operations used by commands and views."""
 
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from . import emails
 from .models import User
 
 
@@ -41,6 +44,15 @@ def register(*, email: str, password: str, **profile: str) -> User:
 def verification_token(user: User) -> str:
     # Bound to the address: a token stops working once the address changes.
     return signing.dumps({"id": user.pk, "email": user.email.lower()}, salt=VERIFICATION_SALT)
+
+
+def send_verification_link(user: User, absolute_url: Callable[[str], str]) -> None:
+    """Email the link that confirms the account's address, once this transaction commits.
+
+    `absolute_url` makes the link absolute for the site the person is on (the request's).
+    """
+    link = absolute_url(reverse("accounts:verify", args=[verification_token(user)]))
+    transaction.on_commit(lambda: emails.send_verification(user, link))
 
 
 def verify_email(token: str) -> User | None:

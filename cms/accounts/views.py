@@ -8,7 +8,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from . import emails, reset, services, throttling
+from . import reset, services, throttling
 from .forms import (
     DeleteAccountForm,
     ProfileForm,
@@ -52,10 +51,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         user = services.register(**data)
-        link = request.build_absolute_uri(
-            reverse("accounts:verify", args=[services.verification_token(user)])
-        )
-        transaction.on_commit(lambda: emails.send_verification(user, link))
+        services.send_verification_link(user, request.build_absolute_uri)
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, _("Welcome. We sent you a link to confirm your email address."))
         return redirect("accounts:profile")
@@ -81,10 +77,7 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
     except Throttled as refusal:
         messages.error(request, refusal.message)
     else:
-        link = request.build_absolute_uri(
-            reverse("accounts:verify", args=[services.verification_token(user)])
-        )
-        emails.send_verification(user, link)
+        services.send_verification_link(user, request.build_absolute_uri)
         messages.success(request, _("We sent you a new link to confirm your email address."))
     return redirect("accounts:profile")
 

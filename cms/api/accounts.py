@@ -9,8 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -20,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.accounts import emails, reset, services, throttling
+from cms.accounts import reset, services, throttling
 from cms.accounts.forms import (
     DeleteAccountForm,
     ProfileForm,
@@ -66,10 +65,7 @@ class AccountsView(AnonymousAPIView):
         if not form.is_valid():
             return form_errors_response(form)
         user = services.register(**form.cleaned_data)
-        link = request.build_absolute_uri(
-            reverse("accounts:verify", args=[services.verification_token(user)])
-        )
-        transaction.on_commit(lambda: emails.send_verification(user, link))
+        services.send_verification_link(user, request.build_absolute_uri)
         return Response(account_representation(user), status=status.HTTP_201_CREATED)
 
 

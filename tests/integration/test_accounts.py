@@ -359,3 +359,18 @@ def test_the_reset_api_counts_wrong_codes(client, journalist):
     assert client.post(f"{reset_url}confirm/", body, "application/json").status_code == 204
     journalist.refresh_from_db()
     assert journalist.check_password(NEW_PASSWORD)
+
+
+def test_a_new_confirmation_link_can_be_asked_for_three_times_an_hour(
+    client, django_capture_on_commit_callbacks
+):
+    user = User.objects.create_user("new", "new@example.org", GOOD_PASSWORD)
+    client.force_login(user)
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/en/accounts/verify-again/")
+    assert len(mail.outbox) == 3
+    assert "/en/accounts/verify/" in str(mail.outbox[-1].body)
+    refused = client.post("/en/accounts/verify-again/", follow=True)
+    assert "Too many attempts" in refused.content.decode()
+    assert len(mail.outbox) == 3
