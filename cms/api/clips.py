@@ -1,11 +1,9 @@
-"""Downloads in the API: whole versions of a video, and partial ones (clips): ask for a
-clip, follow its progress, download it.
+"""Partial downloads in the API: ask for a clip, follow its progress, download it.
 
-Every call needs a signed-in account whose email address is verified (press officers, who
-are staff, need not); downloads are logged (who, what, which range, when).
+Every call needs a signed-in, verified account (downloads.SignedInAPIView); downloads are
+logged (who, what, which range, when).
 """
 
-from pathlib import PurePosixPath
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,53 +13,12 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 from wagtail.api.utils import get_full_url
 
-from cms.api.ranges import is_first_request, ranged_file_response
-from cms.videos.clips import (
-    clip_download_log,
-    clip_request,
-    video_download_log,
-    video_file,
-)
+from cms.videos.clips import clip_download_log, clip_request
 from cms.videos.models import Clip, Video
 
-
-class SignedInAPIView(APIView):
-    """JSON errors in the API's shape; 401 for anonymous callers."""
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        if not request.user.is_authenticated:
-            raise NotSignedIn
-        if not (request.user.is_staff or getattr(request.user, "is_verified", False)):
-            raise NotVerified
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, NotSignedIn):
-            message = _("Sign in with your media account to download videos.")
-            return Response({"message": message}, status=status.HTTP_401_UNAUTHORIZED)
-        if isinstance(exc, NotVerified):
-            message = _("Confirm your email address (see your account page) to download videos.")
-            return Response({"message": message}, status=status.HTTP_403_FORBIDDEN)
-        if isinstance(exc, Http404):
-            return Response({"message": str(exc)}, status=status.HTTP_404_NOT_FOUND)
-        if isinstance(exc, ValidationError):
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-            message = "; ".join(m for messages in errors.values() for m in messages)
-            return Response(
-                {"message": message, "errors": errors}, status=status.HTTP_400_BAD_REQUEST
-            )
-        return super().handle_exception(exc)
-
-
-class NotSignedIn(Exception):
-    pass
-
-
-class NotVerified(Exception):
-    pass
+from .downloads import SignedInAPIView
 
 
 def clip_representation(request: Request, clip: Clip) -> dict[str, Any]:
@@ -120,34 +77,8 @@ class ClipDownloadView(SignedInAPIView):
         return FileResponse(clip.file.open("rb"), as_attachment=True, filename=filename)
 
 
-class VideoDownloadView(SignedInAPIView):
-    """`GET videos/<id>/download/<name>/`: a whole rendition (`720p`…) or the `original`."""
-
-    def get(self, request: Request, pk: int, name: str) -> Any:
-        # Press officers also preview drafts (the admin's player uses this view).
-        videos = Video.objects.all() if request.user.is_staff else Video.objects.filter(live=True)
-        video = videos.filter(pk=pk).select_related("media").first()
-        if video is None:
-            raise Http404(_("No published video with id %(id)s.") % {"id": pk})
-        stored = video_file(video, name)
-        if is_first_request(request):  # not each of a player's seeks
-            video_download_log(video, name, request.user)
-        extension = PurePosixPath(stored.name or "").suffix or ".mp4"
-        filename = f"{video.title[:60]} {name}{extension}"
-        return ranged_file_response(request, stored, filename)
-
-
-def video_download_url(request: Request | None, video: Video, name: str) -> str:
-    return get_full_url(request, reverse("video_download", args=[video.pk, name]))
-
-
 def clip_urlpatterns() -> list[URLPattern]:
     return [
-        path(
-            "videos/<int:pk>/download/<str:name>/",
-            VideoDownloadView.as_view(),
-            name="video_download",
-        ),
         path("videos/<int:pk>/clips/", VideoClipsView.as_view(), name="video_clips"),
         path("clips/<uuid:pk>/", ClipStatusView.as_view(), name="clip_status"),
         path("clips/<uuid:pk>/download/", ClipDownloadView.as_view(), name="clip_download"),

@@ -1,7 +1,5 @@
 """`GET /api/v2/search/`: the portal's search, in the contract's shape (search/query.py)."""
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -13,6 +11,7 @@ from wagtail.api.v2.utils import BadRequestError
 from search.backends.elasticsearch import SearchUnavailable
 from search.query import PARAMETERS, parse_search_query, run_search
 
+from .errors import error_response, validation_error_response
 from .parameters import reject_unknown_parameters
 
 
@@ -38,18 +37,12 @@ class SearchView(APIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, BadRequestError):
-            return _error(str(exc), status.HTTP_400_BAD_REQUEST)
+            return error_response(str(exc), status.HTTP_400_BAD_REQUEST)
         if isinstance(exc, ValidationError):
-            errors = exc.message_dict
-            message = "; ".join(m for messages in errors.values() for m in messages)
-            return _error(message, status.HTTP_400_BAD_REQUEST, errors=errors)
+            return validation_error_response(exc)
         if isinstance(exc, SearchUnavailable):
             message = _("Search is unavailable for a moment; please try again.")
-            response = _error(message, status.HTTP_503_SERVICE_UNAVAILABLE)
+            response = error_response(message, status.HTTP_503_SERVICE_UNAVAILABLE)
             response["Retry-After"] = "5"
             return response
         return super().handle_exception(exc)
-
-
-def _error(message: str, code: int, **extra: Any) -> Response:
-    return Response({"message": message, **extra}, status=code)

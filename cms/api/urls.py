@@ -8,6 +8,7 @@ from cms.newsletter.api import newsletter_urlpatterns
 
 from .accounts import account_urlpatterns
 from .clips import clip_urlpatterns
+from .downloads import download_urlpatterns
 from .router import api_router
 from .schema import openapi_schema
 from .search import SearchView
@@ -22,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("schema/", openapi_schema, name="openapi_schema"),
     path("search/", SearchView.as_view(), name="search"),
     *account_urlpatterns(),
+    *download_urlpatterns(),
     *clip_urlpatterns(),
     *newsletter_urlpatterns(),
     path("", api_router.urls),

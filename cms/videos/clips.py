@@ -6,9 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from .models import Clip, ClipDownload, Video, VideoMedia
@@ -86,39 +84,6 @@ def clip_request(video: Video, start: Any, end: Any, rendition: str) -> tuple[Cl
 def clip_download_log(clip: Clip, video: Video | None, user: Any) -> None:
     ClipDownload.objects.create(
         clip=clip, user=user, video=video, rendition=clip.rendition, start=clip.start, end=clip.end
-    )
-
-
-def video_file(video: Video, name: str) -> File:
-    """The open file of a whole rendition (or the original) of a video.
-
-    Raises Http404 when the video has no such version (yet).
-    """
-    media = video.media
-    if media is None:
-        raise Http404(_("This video has no file yet."))
-    if name == Clip.ORIGINAL:
-        return media.source.open("rb")
-    rendition = media.renditions.filter(name=name).first()
-    if rendition is None:
-        names = ", ".join([Clip.ORIGINAL, *media.renditions.values_list("name", flat=True)])
-        raise Http404(
-            _("No version %(name)s of this video; there is: %(names)s.")
-            % {"name": name, "names": names}
-        )
-    return rendition.file.open("rb")
-
-
-def video_download_log(video: Video, name: str, user: Any) -> None:
-    """Who downloaded which whole version of which video, and when."""
-    duration = video.media.duration if video.media else None
-    ClipDownload.objects.create(
-        clip=None,
-        user=user,
-        video=video,
-        rendition=name,
-        start=Decimal(0),
-        end=Decimal(str(duration or 0)).quantize(Decimal("0.001")),
     )
 
 

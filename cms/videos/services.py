@@ -2,18 +2,22 @@
 
 import shutil
 import tempfile
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
+from django.http import Http404
+from django.utils.translation import gettext as _
 from wagtail.api.utils import get_full_url
 
 from pipeline.events import EventType, record_event
 from pipeline.media.probe import InvalidMedia, ProbeResult, probe
 
-from .models import Video, VideoMedia
+from .models import Clip, ClipDownload, Video, VideoMedia
 
 
 def video_upload_probe(upload: File) -> ProbeResult:
@@ -126,3 +130,36 @@ def video_create_from_upload(upload: File, *, title: str, description: str = "")
     video.save_revision()
     video_source_uploaded(video)
     return video
+
+
+def video_file(video: Video, name: str) -> File:
+    """The open file of a whole rendition (or the original) of a video.
+
+    Raises Http404 when the video has no such version (yet).
+    """
+    media = video.media
+    if media is None:
+        raise Http404(_("This video has no file yet."))
+    if name == Clip.ORIGINAL:
+        return media.source.open("rb")
+    rendition = media.renditions.filter(name=name).first()
+    if rendition is None:
+        names = ", ".join([Clip.ORIGINAL, *media.renditions.values_list("name", flat=True)])
+        raise Http404(
+            _("No version %(name)s of this video; there is: %(names)s.")
+            % {"name": name, "names": names}
+        )
+    return rendition.file.open("rb")
+
+
+def video_download_log(video: Video, name: str, user: Any) -> None:
+    """Who downloaded which whole version of which video, and when."""
+    duration = video.media.duration if video.media else None
+    ClipDownload.objects.create(
+        clip=None,
+        user=user,
+        video=video,
+        rendition=name,
+        start=Decimal(0),
+        end=Decimal(str(duration or 0)).quantize(Decimal("0.001")),
+    )

@@ -1,0 +1,82 @@
+"""Downloads in the API: the gate every download passes, and whole versions of a video.
+
+A download needs a signed-in account whose email address is verified (press officers, who
+are staff, need not); each one is logged (who, what, which range, when). Clips are in
+clips.py.
+"""
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cms.videos.models import Video
+from cms.videos.services import video_download_log, video_file
+
+from .errors import error_response, validation_error_response
+from .ranges import is_first_request, ranged_file_response
+
+
+class SignedInAPIView(APIView):
+    """JSON errors in the API's shape; 401 for anonymous callers."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            raise NotSignedIn
+        if not (request.user.is_staff or getattr(request.user, "is_verified", False)):
+            raise NotVerified
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, NotSignedIn):
+            message = _("Sign in with your media account to download videos.")
+            return error_response(message, status.HTTP_401_UNAUTHORIZED)
+        if isinstance(exc, NotVerified):
+            message = _("Confirm your email address (see your account page) to download videos.")
+            return error_response(message, status.HTTP_403_FORBIDDEN)
+        if isinstance(exc, Http404):
+            return error_response(str(exc), status.HTTP_404_NOT_FOUND)
+        if isinstance(exc, ValidationError):
+            return validation_error_response(exc)
+        return super().handle_exception(exc)
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+class NotVerified(Exception):
+    pass
+
+
+class VideoDownloadView(SignedInAPIView):
+    """`GET videos/<id>/download/<name>/`: a whole rendition (`720p`…) or the `original`."""
+
+    def get(self, request: Request, pk: int, name: str) -> Any:
+        # Press officers also preview drafts (the admin's player uses this view).
+        videos = Video.objects.all() if request.user.is_staff else Video.objects.filter(live=True)
+        video = videos.filter(pk=pk).select_related("media").first()
+        if video is None:
+            raise Http404(_("No published video with id %(id)s.") % {"id": pk})
+        stored = video_file(video, name)
+        if is_first_request(request):  # not each of a player's seeks
+            video_download_log(video, name, request.user)
+        extension = PurePosixPath(stored.name or "").suffix or ".mp4"
+        return ranged_file_response(request, stored, f"{video.title[:60]} {name}{extension}")
+
+
+def download_urlpatterns() -> list[URLPattern]:
+    return [
+        path(
+            "videos/<int:pk>/download/<str:name>/",
+            VideoDownloadView.as_view(),
+            name="video_download",
+        ),
+    ]
