@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.media.clips import cut_clip, plan_clip
+from pipeline.media.clips import cut_clip, frame_index, plan_clip
 from pipeline.media.renditions import Rung, encode_ladder
 
 
@@ -51,6 +51,25 @@ def _streams(path: Path) -> dict[str, dict]:
     return {stream["codec_type"]: stream for stream in json.loads(output)["streams"]}
 
 
+def _assert_in_sync(clip: Path, frames: int) -> None:
+    """The clip has `frames` H.264 frames from 0 s, and sound as long, from the same time."""
+    streams = _streams(clip)
+    video, audio = streams["video"], streams["audio"]
+    assert (video["codec_name"], int(video["nb_read_frames"])) == ("h264", frames)
+    assert float(video["start_time"]) == pytest.approx(0, abs=1e-3)
+    assert float(video["duration"]) == pytest.approx(frames / 24, abs=1 / 24)
+    assert float(audio["duration"]) == pytest.approx(float(video["duration"]), abs=1 / 24)
+    # The sound (copied, in packets of 1024 samples) starts within a frame of the picture.
+    assert float(audio["start_time"]) == pytest.approx(float(video["start_time"]), abs=1 / 24)
+
+
+def _decoding_errors(clip: Path) -> str:
+    return subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(clip), "-f", "null", "-"],
+        capture_output=True, check=True, text=True,
+    ).stderr  # fmt: skip
+
+
 def test_a_clip_off_the_keyframes_is_frame_accurate_and_in_sync(rendition, tmp_path):
     clip = tmp_path / "clip.mp4"
     plan = cut_clip(rendition, 3.3, 13.3, clip, has_audio=True)
@@ -58,14 +77,8 @@ def test_a_clip_off_the_keyframes_is_frame_accurate_and_in_sync(rendition, tmp_p
     # 3.3 s is frame 79.2 at 24 fps: the clip starts on frame 79, and has 10 s of frames.
     assert (plan.start, plan.frames) == (pytest.approx(79 / 24, abs=1e-3), 240)
     assert plan.copied[1] > plan.copied[0]  # whole GOPs were copied, not re-encoded
-    streams = _streams(clip)
-    video, audio = streams["video"], streams["audio"]
-    assert (video["codec_name"], int(video["nb_read_frames"])) == ("h264", 240)
-    assert float(video["start_time"]) == pytest.approx(0, abs=1e-3)
-    assert float(video["duration"]) == pytest.approx(10.0, abs=1 / 24)
-    assert float(audio["duration"]) == pytest.approx(float(video["duration"]), abs=1 / 24)
-    # The sound (copied, in packets of 1024 samples) starts within a frame of the picture.
-    assert float(audio["start_time"]) == pytest.approx(float(video["start_time"]), abs=1 / 24)
+    _assert_in_sync(clip, frames=240)
+    assert _decoding_errors(clip) == ""
 
     assert _closest(clip, 0, rendition, range(76, 83)) == 79  # the first frame requested
     junction = plan.copied[0] - 79  # the first copied frame, after the re-encoded head
@@ -88,4 +101,44 @@ def test_an_empty_range_is_refused(rendition):
     from pipeline.media.renditions import TranscodeError
 
     with pytest.raises(TranscodeError, match="no frame"):
-        plan_clip(rendition, 5.0, 5.01)
+        plan_clip(frame_index(rendition), 5.0, 5.01)
+
+
+def test_a_clip_from_keyframe_to_keyframe_is_copied_untouched(rendition, tmp_path):
+    clip = tmp_path / "gops.mp4"
+    plan = cut_clip(rendition, 4.0, 10.0, clip, has_audio=True)  # frames 96 to 240
+    assert (plan.head, plan.copied, plan.tail) == ((96, 96), (96, 240), (240, 240))
+    _assert_in_sync(clip, frames=144)
+    # Copied, not re-encoded: the packets are the rendition's own, byte for byte.
+    assert _packet_hashes(clip) == _packet_hashes(rendition)[96:240]
+
+
+def test_edges_that_would_not_join_the_stream_make_the_range_re_encoded_whole(
+    sample_media_dir, tmp_path
+):
+    # A rendition made with other settings than ours (another quality, so another PPS): the
+    # edges we encode cannot be joined to its GOPs by copying.
+    foreign = tmp_path / "foreign.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(sample_media_dir / "big_buck_bunny_0_30.webm"),
+         "-t", "8", "-vf", "scale=640:360", "-c:v", "libx264", "-preset", "veryfast",
+         "-crf", "30", "-force_key_frames", "expr:gte(t,n_forced*2)", "-an", str(foreign)],
+        check=True,
+    )  # fmt: skip
+    clip = tmp_path / "clip.mp4"
+    plan = cut_clip(foreign, 1.5, 6.5, clip, has_audio=False)
+    assert not plan.copies
+    assert (plan.head, plan.frames) == ((36, 156), 120)
+    assert int(_streams(clip)["video"]["nb_read_frames"]) == 120
+    assert _closest(clip, 0, foreign, range(33, 40)) == 36
+
+
+def _packet_hashes(path: Path) -> list[str]:
+    """A hash of each video packet's data, in display order."""
+    output = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "packet=pts_time,data_hash", "-show_data_hash", "md5", "-of", "csv=p=0", str(path)],
+        capture_output=True, check=True, text=True,
+    ).stdout  # fmt: skip
+    packets = sorted(line.split(",") for line in output.split())
+    return [data_hash for _pts, data_hash in sorted(packets, key=lambda p: float(p[0]))]

@@ -1,0 +1,102 @@
+"""The MP4 frame index read in Python gives ffprobe's timestamps and keyframes, or nothing."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline.media.mp4 import read_frame_index
+
+PICTURE = ["-f", "lavfi", "-i", "testsrc=size=160x90:rate=24:duration=6"]
+SOUND = ["-f", "lavfi", "-i", "sine=frequency=440:duration=6"]
+H264 = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]
+
+# name: ffmpeg arguments after the inputs
+READABLE = {
+    "b-frames.mp4": ["-map", "0:v", *H264, "-g", "48"],
+    "no-b-frames.mp4": ["-map", "0:v", *H264, "-bf", "0", "-g", "30"],
+    "every-frame-a-keyframe.mp4": ["-map", "0:v", *H264, "-g", "1"],
+    "variable-frame-rate.mp4": [
+        "-map", "0:v", "-vf", "select=not(eq(mod(n\\,5)\\,2))", "-fps_mode", "vfr", *H264,
+    ],
+    "sound-track-first.mp4": ["-map", "1:a", "-map", "0:v", "-c:a", "aac", *H264],
+    "faststart.mp4": ["-map", "0:v", *H264, "-movflags", "+faststart"],
+    "quicktime.mov": ["-map", "0:v", *H264, "-g", "36"],
+}  # fmt: skip
+UNREADABLE = {
+    "mpeg4-video.mp4": ["-map", "0:v", "-c:v", "mpeg4"],
+    "matroska.mkv": ["-map", "0:v", *H264],
+}
+
+
+def _make(folder: Path, name: str, arguments: list[str]) -> Path:
+    path = folder / name
+    command = ["ffmpeg", "-v", "error", "-y", *PICTURE, *SOUND, *arguments, str(path)]
+    subprocess.run(command, check=True, timeout=60)
+    return path
+
+
+def _ffprobe_index(path: Path) -> tuple[list[float], list[float], list[int]]:
+    output = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "packet=pts_time,dts_time,flags", "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    packets = sorted(
+        (float(pts), float(dts), "K" in flags)
+        for pts, dts, flags in (line.split(",")[:3] for line in output.split())
+    )
+    return (
+        [pts for pts, _dts, _key in packets],
+        [dts for _pts, dts, _key in packets],
+        [index for index, (_pts, _dts, key) in enumerate(packets) if key],
+    )
+
+
+@pytest.mark.parametrize("name", sorted(READABLE))
+def test_the_index_matches_ffprobe(name, tmp_path):
+    path = _make(tmp_path, name, READABLE[name])
+    index = read_frame_index(path)
+    assert index is not None
+    timestamps, decode_times, keyframes = _ffprobe_index(path)
+    assert len(index.timestamps) == len(timestamps) > 100
+    assert index.timestamps == pytest.approx(timestamps, abs=1e-6)
+    assert index.decode_times == pytest.approx(decode_times, abs=1e-6)
+    assert index.keyframes == keyframes
+    assert index.decoder_config is not None
+    assert index.decoder_config[0] == 1  # avcC's version
+    assert index.track_id == (2 if name == "sound-track-first.mp4" else 1)
+
+
+def test_the_index_sees_every_frame_of_a_variable_frame_rate(tmp_path):
+    index = read_frame_index(_make(tmp_path, "vfr.mp4", READABLE["variable-frame-rate.mp4"]))
+    assert index is not None
+    gaps = {round(b - a, 4) for a, b in zip(index.timestamps, index.timestamps[1:], strict=False)}
+    assert gaps == {round(1 / 24, 4), round(2 / 24, 4)}  # one frame in five was dropped
+
+
+@pytest.mark.parametrize("name", sorted(UNREADABLE))
+def test_what_is_not_an_h264_mp4_has_no_index(name, tmp_path):
+    assert read_frame_index(_make(tmp_path, name, UNREADABLE[name])) is None
+
+
+def test_a_truncated_or_empty_file_has_no_index(tmp_path):
+    whole = _make(tmp_path, "whole.mp4", READABLE["faststart.mp4"])
+    data = whole.read_bytes()
+    moov = data.index(b"moov")
+    for name, content in [
+        ("empty.mp4", b""),
+        ("header-only.mp4", data[:20]),
+        ("moov-cut.mp4", data[: moov + 200]),
+    ]:
+        (tmp_path / name).write_bytes(content)
+        assert read_frame_index(tmp_path / name) is None, name
+
+
+def test_the_shared_sample_video(sample_media_dir):
+    index = read_frame_index(sample_media_dir / "example2.mp4")  # H.264 and MP3, from elsewhere
+    assert index is not None
+    timestamps, decode_times, keyframes = _ffprobe_index(sample_media_dir / "example2.mp4")
+    assert index.timestamps == pytest.approx(timestamps, abs=1e-6)
+    assert index.decode_times == pytest.approx(decode_times, abs=1e-6)
+    assert index.keyframes == keyframes
