@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts, stops and describes the real services Newsroom's tests and developers use:
 # PostgreSQL and RabbitMQ from Debian's packages, an Elasticsearch 8.14 node from Maven
-# Central, and ffmpeg. Idempotent: `up` reuses whatever already runs.
+# Central, ffmpeg, and chromium with chromedriver for the browser tests. Idempotent: `up`
+# reuses whatever already runs.
 #
 #   docker/services.sh up | down | status | env
 #   eval "$(docker/services.sh env)"     # point a shell at the running services
@@ -377,14 +378,36 @@ ffmpeg_status() {
     fi
 }
 
+# --- browser (Debian's chromium and its chromedriver, for the admin UI's browser tests) --
+
+browser_version() { chromedriver --version 2>/dev/null | awk '{ print $2 }'; }
+
+browser_up() {
+    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+        apt_install chromium chromium-driver
+    fi
+    say "browser      chromium $(browser_version) ($(command -v chromium), $(command -v chromedriver))"
+}
+
+browser_status() {
+    if command -v chromedriver >/dev/null && command -v chromium >/dev/null; then
+        say "browser      ok    chromium $(browser_version)"
+    else
+        say "browser      missing"
+        return 1
+    fi
+}
+
 # --- verbs -------------------------------------------------------------------------------
 
 usage() {
     cat >&2 <<USAGE
 usage: docker/services.sh up|down [service…] | status | env
-  up      install what is missing, start PostgreSQL, RabbitMQ and Elasticsearch, wait until ready
+  up      install what is missing (with ffmpeg and the browser), start PostgreSQL, RabbitMQ
+          and Elasticsearch, wait until ready
   down    stop the services that 'up' started
-          (up/down take service names to act on some only: postgres rabbitmq elasticsearch)
+          (up/down take service names to act on some only: postgres rabbitmq elasticsearch;
+          up also: ffmpeg browser)
   status  show each service with its version (exit 1 if one is down)
   env     print 'export DATABASE_URL=… RABBITMQ_URL=… ELASTICSEARCH_URL=…' lines for eval
 USAGE
@@ -396,10 +419,10 @@ main() {
         mkdir -p "$LOGS"
         shift
         local service services=("$@")
-        [ "${#services[@]}" -gt 0 ] || services=(postgres rabbitmq elasticsearch ffmpeg)
+        [ "${#services[@]}" -gt 0 ] || services=(postgres rabbitmq elasticsearch ffmpeg browser)
         for service in "${services[@]}"; do
             case "$service" in
-            postgres | rabbitmq | elasticsearch | ffmpeg) "${service}_up" ;;
+            postgres | rabbitmq | elasticsearch | ffmpeg | browser) "${service}_up" ;;
             *) usage; return 2 ;;
             esac
         done
@@ -423,6 +446,7 @@ main() {
         rabbitmq_status || failed=1
         elasticsearch_status || failed=1
         ffmpeg_status || failed=1
+        browser_status || failed=1
         return "$failed"
         ;;
     env)

@@ -1,0 +1,148 @@
+"""The clip picker in a real browser (Debian's chromium): in and out points set on the admin's
+player, the clip asked for through the API, then downloaded from the link the page shows."""
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from cms.videos.models import Clip, ClipDownload
+from pipeline.media.processing import create_clip
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    assert chromium, "chromium is missing: `docker/services.sh up browser` installs it"
+    assert chromedriver, "chromedriver is missing: `docker/services.sh up browser` installs it"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--mute-audio",
+        "--window-size=1400,1000",
+    ]:
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(chromedriver))
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def _sign_in(browser: WebDriver, live_server, client) -> None:
+    editor = get_user_model().objects.create_superuser(
+        username="editor", email="editor@example.org", password="Correct-horse-1"
+    )
+    client.force_login(editor)
+    browser.get(f"{live_server.url}/admin/login/")  # a page of the site, to set its cookie
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    browser.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": session, "path": "/"})
+
+
+def _click(browser: WebDriver, element: WebElement) -> None:
+    """Click as a person would: scrolled to the middle, clear of Wagtail's sticky footer."""
+    browser.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
+    )
+    element.click()
+
+
+def _seek(browser: WebDriver, seconds: float) -> None:
+    """Move the player to `seconds` and wait until it shows that frame."""
+    browser.execute_async_script(
+        """
+        const [seconds, done] = arguments;
+        const player = document.getElementById("video-media-player");
+        player.addEventListener("seeked", () => done(), {once: true});
+        player.currentTime = seconds;
+        """,
+        seconds,
+    )
+
+
+def test_an_editor_picks_a_range_on_the_player_and_downloads_the_clip(
+    browser, live_server, client, video
+):
+    _sign_in(browser, live_server, client)
+    browser.get(f"{live_server.url}/admin/snippets/videos/video/edit/{video.pk}/")
+    wait = WebDriverWait(browser, 30)
+    player = browser.find_element(By.ID, "video-media-player")
+    # The rendition plays in the browser: its metadata loads through the download view.
+    wait.until(lambda _browser: player.get_property("readyState") >= 1)
+    assert player.get_property("duration") == pytest.approx(2.04, abs=0.05)
+
+    picker = browser.find_element(By.CSS_SELECTOR, ".clip-picker")
+    _seek(browser, 0.5)
+    _click(browser, picker.find_element(By.CSS_SELECTOR, "[data-clip-mark=start]"))
+    _seek(browser, 1.5)
+    _click(browser, picker.find_element(By.CSS_SELECTOR, "[data-clip-mark=end]"))
+    values = picker.find_elements(By.CSS_SELECTOR, "output[data-clip-value]")
+    assert [value.text for value in values] == ["0.500", "1.500"]
+    Select(picker.find_element(By.CSS_SELECTOR, "[data-clip-rendition]")).select_by_value("360p")
+    _click(browser, picker.find_element(By.CSS_SELECTOR, "[data-clip-request]"))
+
+    # The page asked the API for the clip; a media worker would now cut it.
+    wait.until(lambda _browser: Clip.objects.exists())
+    clip = Clip.objects.get()
+    assert (clip.start, clip.end, clip.rendition) == (Decimal("0.5"), Decimal("1.5"), "360p")
+    status = picker.find_element(By.CSS_SELECTOR, "[data-clip-status]")
+    wait.until(lambda _browser: "%" in status.text)  # it follows the clip's progress
+    create_clip(clip)
+
+    link = wait.until(lambda _browser: status.find_element(By.TAG_NAME, "a"))
+    assert link.text == "Download the clip"
+    downloaded = browser.execute_async_script(
+        """
+        const [url, done] = arguments;
+        fetch(url, {credentials: "same-origin"}).then(async (response) => done({
+            status: response.status,
+            type: response.headers.get("Content-Type"),
+            bytes: (await response.arrayBuffer()).byteLength,
+        }));
+        """,
+        link.get_attribute("href"),
+    )
+    clip.refresh_from_db()
+    assert downloaded == {"status": 200, "type": "video/mp4", "bytes": clip.file.size}
+    assert ClipDownload.objects.filter(clip=clip, user__username="editor").count() == 1
+    assert _frames(clip.file.path) == 24  # 0.5 s to 1.5 s at 24 fps
+
+
+def test_a_range_the_api_refuses_shows_its_reason(browser, live_server, client, video):
+    _sign_in(browser, live_server, client)
+    browser.get(f"{live_server.url}/admin/snippets/videos/video/edit/{video.pk}/")
+    picker = browser.find_element(By.CSS_SELECTOR, ".clip-picker")
+    player = browser.find_element(By.ID, "video-media-player")
+    WebDriverWait(browser, 30).until(lambda _browser: player.get_property("readyState") >= 1)
+    _seek(browser, 1.0)
+    _click(browser, picker.find_element(By.CSS_SELECTOR, "[data-clip-mark=start]"))
+    _click(browser, picker.find_element(By.CSS_SELECTOR, "[data-clip-mark=end]"))  # the same point
+    _click(browser, picker.find_element(By.CSS_SELECTOR, "[data-clip-request]"))
+    status = picker.find_element(By.CSS_SELECTOR, "[data-clip-status]")
+    WebDriverWait(browser, 30).until(lambda _browser: status.text)
+    assert status.text == "The out point must come after the in point."
+    assert not Clip.objects.exists()
+
+
+def _frames(path: str) -> int:
+    output = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+         "-show_entries", "stream=nb_read_frames", "-of", "json", path],
+        capture_output=True, check=True, text=True,
+    ).stdout  # fmt: skip
+    return int(json.loads(output)["streams"][0]["nb_read_frames"])
