@@ -77,14 +77,7 @@ def frame_index(source: Path) -> FrameIndex:
         if pts and pts != "N/A":
             decoded = float(dts) if dts and dts != "N/A" else float(pts)
             packets.append((float(pts), decoded, "K" in flags))
-    packets.sort()
-    return FrameIndex(
-        timestamps=[pts for pts, _dts, _key in packets],
-        decode_times=[dts for _pts, dts, _key in packets],
-        keyframes=[i for i, (_pts, _dts, key) in enumerate(packets) if key],
-        track_id=None,
-        decoder_config=None,
-    )
+    return FrameIndex.from_frames(packets)
 
 
 def plan_clip(index: FrameIndex, start: float, end: float, reencode_all: bool = False) -> ClipPlan:

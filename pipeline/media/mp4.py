@@ -10,7 +10,7 @@ caller asks ffprobe instead.
 """
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -29,6 +29,23 @@ class FrameIndex:
     # The decoder configuration (`avcC`: profile, SPS and PPS): two H.264 streams can be
     # joined by copying only when theirs are equal.
     decoder_config: bytes | None
+
+    @classmethod
+    def from_frames(
+        cls,
+        frames: Iterable[tuple[float, float, bool]],
+        track_id: int | None = None,
+        decoder_config: bytes | None = None,
+    ) -> "FrameIndex":
+        """The index of (presentation time, decoding time, is a keyframe) of every frame."""
+        ordered = sorted(frames)
+        return cls(
+            timestamps=[pts for pts, _dts, _key in ordered],
+            decode_times=[dts for _pts, dts, _key in ordered],
+            keyframes=[index for index, (_pts, _dts, key) in enumerate(ordered) if key],
+            track_id=track_id,
+            decoder_config=decoder_config,
+        )
 
 
 def read_frame_index(path: Path) -> FrameIndex | None:
@@ -120,16 +137,17 @@ def _video_track(trak: bytes) -> FrameIndex | None:
     stss = _child(stbl, [b"stss"])
     # Without `stss`, every sample is a sync sample.
     sync = set(_table(stss, ">I")) if stss is not None else None
-    frames = sorted(
-        ((dts + offset - shift) / timescale, (dts - shift) / timescale, sync is None or n in sync)
-        for n, (dts, offset) in enumerate(zip(decode_times, offsets, strict=True), 1)
-    )
-    return FrameIndex(
-        timestamps=[pts for pts, _dts, _key in frames],
-        decode_times=[dts for _pts, dts, _key in frames],
-        keyframes=[index for index, (_pts, _dts, key) in enumerate(frames) if key],
-        track_id=track_id,
-        decoder_config=decoder_config,
+    return FrameIndex.from_frames(
+        (
+            (
+                (dts + offset - shift) / timescale,
+                (dts - shift) / timescale,
+                sync is None or n in sync,
+            )
+            for n, (dts, offset) in enumerate(zip(decode_times, offsets, strict=True), 1)
+        ),
+        track_id,
+        decoder_config,
     )
 
 
