@@ -142,3 +142,14 @@ def _packet_hashes(path: Path) -> list[str]:
     ).stdout  # fmt: skip
     packets = sorted(line.split(",") for line in output.split())
     return [data_hash for _pts, data_hash in sorted(packets, key=lambda p: float(p[0]))]
+
+
+def test_a_source_without_an_mp4_index_is_cut_from_ffprobe_s_timestamps(
+    sample_media_dir, tmp_path
+):
+    webm = sample_media_dir / "big_buck_bunny_0_30.webm"  # VP8 in WebM: any original
+    clip = tmp_path / "clip.mp4"
+    plan = cut_clip(webm, 1.0, 2.5, clip, has_audio=True, reencode_all=True)
+    assert (plan.start, plan.frames, plan.copies) == (pytest.approx(1.0, abs=1 / 48), 36, False)
+    _assert_in_sync(clip, frames=36)
+    assert _closest(clip, 0, webm, range(21, 28)) == 24
