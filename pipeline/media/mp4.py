@@ -25,7 +25,6 @@ class FrameIndex:
     timestamps: list[float]  # presentation time of each frame, in display order
     decode_times: list[float]  # decoding time of each frame, in the same (display) order
     keyframes: list[int]  # indexes into `timestamps` of the keyframes
-    track_id: int | None  # the video track's ID, which ffmpeg's demuxer gives as its stream id
     # The decoder configuration (`avcC`: profile, SPS and PPS): two H.264 streams can be
     # joined by copying only when theirs are equal.
     decoder_config: bytes | None
@@ -34,7 +33,6 @@ class FrameIndex:
     def from_frames(
         cls,
         frames: Iterable[tuple[float, float, bool]],
-        track_id: int | None = None,
         decoder_config: bytes | None = None,
     ) -> "FrameIndex":
         """The index of (presentation time, decoding time, is a keyframe) of every frame."""
@@ -43,7 +41,6 @@ class FrameIndex:
             timestamps=[pts for pts, _dts, _key in ordered],
             decode_times=[dts for _pts, dts, _key in ordered],
             keyframes=[index for index, (_pts, _dts, key) in enumerate(ordered) if key],
-            track_id=track_id,
             decoder_config=decoder_config,
         )
 
@@ -118,12 +115,10 @@ def _video_track(trak: bytes) -> FrameIndex | None:
     hdlr = _child(trak, [b"mdia", b"hdlr"])
     if hdlr is None or hdlr[8:12] != b"vide":
         return None
-    tkhd = _child(trak, [b"tkhd"])
     mdhd = _child(trak, [b"mdia", b"mdhd"])
     stbl = _child(trak, [b"mdia", b"minf", b"stbl"])
-    if tkhd is None or mdhd is None or stbl is None:
+    if mdhd is None or stbl is None:
         return None
-    track_id = struct.unpack_from(">I", tkhd, 20 if tkhd[0] == 1 else 12)[0]
     timescale = struct.unpack_from(">I", mdhd, 20 if mdhd[0] == 1 else 12)[0]
     decoder_config = _avc_config(stbl)
     stts = _child(stbl, [b"stts"])
@@ -146,8 +141,7 @@ def _video_track(trak: bytes) -> FrameIndex | None:
             )
             for n, (dts, offset) in enumerate(zip(decode_times, offsets, strict=True), 1)
         ),
-        track_id,
-        decoder_config,
+        decoder_config=decoder_config,
     )
 
 

@@ -19,11 +19,15 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 # (name, height) of each rung, tallest first.
 LADDER = (("1080p", 1080), ("720p", 720), ("360p", 360))
+# x264's settings for every rendition. A clip's edges are encoded with the same ones
+# (splice.py), which is what makes their parameter sets (SPS, PPS) the rendition's.
+X264 = {"preset": "veryfast", "crf": "23"}
+PIXEL_FORMAT = "yuv420p"
 # A keyframe every 2 s whatever the frame rate: players seek quickly, and a clip re-encodes
-# at most 2 s at each edge (clips.py copies the whole GOPs between).
+# at most 2 s at its start (clips.py copies from the first keyframe on).
 ENCODER = [
-    "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
-    "-force_key_frames", "expr:gte(t,n_forced*2)",
+    "-c:v", "libx264", *(arg for name, value in X264.items() for arg in (f"-{name}", value)),
+    "-pix_fmt", PIXEL_FORMAT, "-force_key_frames", "expr:gte(t,n_forced*2)",
 ]  # fmt: skip
 AUDIO = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
 
@@ -85,7 +89,7 @@ def encode_ladder(
             command += ["-map", "0:a:0", *AUDIO]
         command += ["-movflags", "+faststart", str(output)]
     try:
-        _run_with_progress(command, duration, on_progress)
+        run_with_progress(command, duration, on_progress)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -106,9 +110,11 @@ def _die_with_parent() -> None:
         pass
 
 
-def _run_with_progress(
+def run_with_progress(
     command: list[str], duration: float, on_progress: Callable[[int], None]
 ) -> None:
+    """Run an ffmpeg command that has `-progress pipe:1`, reporting whole percents of
+    `duration` done; TranscodeError with ffmpeg's last lines if it fails."""
     process = subprocess.Popen(  # noqa: S603  # our arguments; paths from our storage
         command,
         stdout=subprocess.PIPE,

@@ -65,7 +65,6 @@ def test_the_index_matches_ffprobe(name, tmp_path):
     assert index.keyframes == keyframes
     assert index.decoder_config is not None
     assert index.decoder_config[0] == 1  # avcC's version
-    assert index.track_id == (2 if name == "sound-track-first.mp4" else 1)
 
 
 def test_the_index_sees_every_frame_of_a_variable_frame_rate(tmp_path):

@@ -76,25 +76,54 @@ def test_a_clip_off_the_keyframes_is_frame_accurate_and_in_sync(rendition, tmp_p
 
     # 3.3 s is frame 79.2 at 24 fps: the clip starts on frame 79, and has 10 s of frames.
     assert (plan.start, plan.frames) == (pytest.approx(79 / 24, abs=1e-3), 240)
-    assert plan.copied[1] > plan.copied[0]  # whole GOPs were copied, not re-encoded
+    # Re-encoded: the frames before the first keyframe, and at the end only B-frames that
+    # refer to a frame after the clip (x264 puts at most 3 in a row).
+    (copy_first, copy_stop), tail = plan.copied, plan.tail[1] - plan.tail[0]
+    assert (plan.head, copy_first, plan.tail[1]) == ((79, 96), 96, 319)
+    assert 0 <= tail <= 3
     _assert_in_sync(clip, frames=240)
     assert _decoding_errors(clip) == ""
+    # The copied packets are the rendition's own, byte for byte, up to the last one copied.
+    assert (
+        _packet_hashes(clip)[17 : 17 + copy_stop - 96] == _packet_hashes(rendition)[96:copy_stop]
+    )
 
     assert _closest(clip, 0, rendition, range(76, 83)) == 79  # the first frame requested
-    junction = plan.copied[0] - 79  # the first copied frame, after the re-encoded head
-    assert (
-        _closest(clip, junction, rendition, range(plan.copied[0] - 2, plan.copied[0] + 3))
-        == (plan.copied[0])
-    )
+    junction = copy_first - 79  # the first copied frame, after the re-encoded head
+    assert _closest(clip, junction, rendition, range(copy_first - 2, copy_first + 3)) == copy_first
     assert _closest(clip, 239, rendition, range(315, 322)) == 318  # the last one
 
 
-def test_a_range_without_a_whole_gop_is_re_encoded_whole(rendition, tmp_path):
+def test_a_clip_that_ends_on_b_frames_re_encodes_them(rendition, tmp_path):
+    clip = tmp_path / "b-frames.mp4"
+    plan = cut_clip(rendition, 1.0, 2.5, clip, has_audio=True)  # frames 24 to 60
+    # Frame 48 is a keyframe; 58 and 59 are B-frames shown before the P-frame 60 they refer to.
+    assert (plan.head, plan.copied, plan.tail) == ((24, 48), (48, 58), (58, 60))
+    _assert_in_sync(clip, frames=36)
+    assert _decoding_errors(clip) == ""
+    assert _packet_hashes(clip)[24:34] == _packet_hashes(rendition)[48:58]
+    assert [_closest(clip, n, rendition, range(20 + n, 29 + n)) for n in (0, 34, 35)] == [
+        24,
+        58,
+        59,
+    ]
+
+
+def test_a_clip_without_sound_has_only_the_picture(rendition, tmp_path):
+    clip = tmp_path / "silent.mp4"
+    plan = cut_clip(rendition, 4.5, 6.5, clip, has_audio=False)  # frames 108 to 156
+    assert plan.copies
+    streams = _streams(clip)
+    assert (set(streams), int(streams["video"]["nb_read_frames"])) == ({"video"}, 48)
+    assert _closest(clip, 0, rendition, range(105, 111)) == 108
+
+
+def test_a_range_without_a_keyframe_is_re_encoded_whole(rendition, tmp_path):
     clip = tmp_path / "short.mp4"
-    plan = cut_clip(rendition, 1.0, 2.5, clip, has_audio=True)
-    assert plan.copied == (0, 0)
-    assert int(_streams(clip)["video"]["nb_read_frames"]) == 36
-    assert _closest(clip, 0, rendition, range(22, 27)) == 24
+    plan = cut_clip(rendition, 0.5, 1.5, clip, has_audio=True)  # frames 12 to 36, in one GOP
+    assert (plan.head, plan.copies) == ((12, 36), False)
+    _assert_in_sync(clip, frames=24)
+    assert _closest(clip, 0, rendition, range(10, 15)) == 12
 
 
 def test_an_empty_range_is_refused(rendition):

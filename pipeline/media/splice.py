@@ -1,0 +1,319 @@
+"""A clip of one of our renditions, spliced in process: the edges encoded, the rest copied.
+
+clips.py plans the cut; this module makes it when the source is one of our H.264
+renditions. It works through FFmpeg's libraries (PyAV) rather than the ffmpeg command: the
+work here is small, a GOP or so of frames at the start and a few at the end, and starting
+ffmpeg (about 55 ms each time with Debian's build, and a cut needs two runs one after the
+other) costs more than that work. Heavy transcoding, the ladder and whole-range
+re-encodes, stays with the ffmpeg command.
+
+The edges are encoded with the renditions' x264 settings plus quicker analysis
+(`EDGE_ANALYSIS`: at most a GOP each, so a little less compression there is worth the time).
+Those options change how x264 searches, never the stream's parameter sets: when the encoder
+opens, before a frame is decoded, its SPS and PPS are checked to be the rendition's byte for
+byte. The clip then takes the rendition's decoder configuration, and every packet, encoded
+or copied, is written as it is.
+"""
+
+import bisect
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import av
+from av.audio.stream import AudioStream
+from av.codec.context import Flags
+from av.container import InputContainer
+from av.video.codeccontext import VideoCodecContext
+from av.video.frame import PictureType, VideoFrame
+from av.video.stream import VideoStream
+
+from .mp4 import FrameIndex
+from .renditions import PIXEL_FORMAT, X264, TranscodeError
+
+if TYPE_CHECKING:
+    from .clips import ClipPlan
+
+# Quicker motion search and mode decision, no lookahead: none of these changes the SPS or PPS.
+EDGE_ANALYSIS = "me=dia:subme=0:partitions=none:rc-lookahead=0:mbtree=0:b-adapt=0"
+
+_START_CODE = re.compile(b"\x00\x00\x01")
+_SPS, _PPS, _DELIMITER = 7, 8, 9  # H.264 NAL unit types that MP4 keeps out of the samples
+_SLICES = {1, 5}  # NAL unit types of the pictures' slices
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """One packet of an edge: its data as MP4 stores it, and its frame's place."""
+
+    data: bytes
+    frame: int  # index into the source's frames (display order)
+    keyframe: bool
+
+
+class _ParameterSetsDiffer(Exception):
+    """Our encoder would not make the rendition's SPS and PPS: the pieces cannot be joined."""
+
+
+def splice_clip(
+    source: Path, index: FrameIndex, plan: "ClipPlan", output: Path, with_sound: bool
+) -> bool:
+    """Write the clip that `plan` describes to `output`; False, writing nothing, when edges
+    encoded here could not be joined to the source's packets."""
+    assert index.decoder_config is not None  # noqa: S101  # plan_clip copies only then
+    length_size, parameter_sets = _avc_parameter_sets(index.decoder_config)
+    edges = [piece for piece in (plan.head, plan.tail) if piece[1] > piece[0]]
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            encoded = list(
+                pool.map(
+                    lambda piece: _encode_edge(
+                        source, index, piece, plan.frame_duration, length_size, parameter_sets
+                    ),
+                    edges,
+                )
+            )
+        head = encoded[0] if plan.head[1] > plan.head[0] else []
+        tail = encoded[-1] if plan.tail[1] > plan.tail[0] else []
+        _write(source, index, plan, head, tail, output, with_sound)
+    except _ParameterSetsDiffer:
+        return False
+    except av.FFmpegError as error:
+        raise TranscodeError(f"the clip could not be cut: {error}") from error
+    return True
+
+
+def _encode_edge(
+    source: Path,
+    index: FrameIndex,
+    frames: tuple[int, int],
+    frame_duration: float,
+    length_size: int,
+    parameter_sets: list[bytes],
+) -> list[_Encoded]:
+    """The frames [first, last) of the source, encoded, in decoding order."""
+    first, last = frames
+    with av.open(str(source)) as container:
+        stream = container.streams.video[0]
+        stream.thread_count = 1  # the two edges are encoded side by side
+        encoder = _edge_encoder(stream)
+        if _nal_units(encoder.extradata or b"", {_SPS, _PPS}) != parameter_sets:
+            raise _ParameterSetsDiffer
+        earliest = index.timestamps[first] - frame_duration / 2
+        packets = []
+        taken = 0
+        for frame in _decoded_from(container, stream, earliest, length_size):
+            if taken == last - first:
+                break
+            # The first frame starts the piece as a keyframe; the others get the types x264
+            # chooses, not the ones they had in the rendition.
+            frame.pict_type = PictureType.I if taken == 0 else PictureType.NONE
+            frame.pts, frame.time_base = taken, encoder.time_base
+            packets += encoder.encode(frame)
+            taken += 1
+        packets += encoder.encode(None)
+    if taken != last - first:
+        raise TranscodeError(f"the source ended {last - first - taken} frames early")
+    return [
+        _Encoded(
+            b"".join(
+                len(unit).to_bytes(length_size, "big") + unit
+                for unit in _nal_units(bytes(packet), exclude={_SPS, _PPS, _DELIMITER})
+            ),
+            first + int(packet.pts or 0),
+            packet.is_keyframe,
+        )
+        for packet in packets
+    ]
+
+
+def _decoded_from(
+    container: InputContainer, stream: VideoStream, earliest: float, length_size: int
+) -> Iterator[VideoFrame]:
+    """The frames shown from `earliest` seconds on, decoded from the keyframe before. Of the
+    frames before, those that no other frame refers to are not decoded at all."""
+    start = _ticks(earliest, _time_base(stream))
+    container.seek(start, stream=stream, backward=True)
+    for packet in container.demux(stream):
+        if packet.pts is not None and packet.pts < start and _disposable(packet, length_size):
+            continue
+        for frame in packet.decode():
+            if frame.time is not None and frame.time >= earliest:
+                yield frame
+
+
+def _disposable(packet: av.Packet, length_size: int) -> bool:
+    """Whether no other frame refers to this one: the `nal_ref_idc` of its slices is 0."""
+    data, offset, slices = bytes(packet), 0, []
+    while offset + length_size < len(data):
+        size = int.from_bytes(data[offset : offset + length_size], "big")
+        header = data[offset + length_size]
+        if header & 0x1F in _SLICES:
+            slices.append(header >> 5 & 0b11)
+        offset += length_size + size
+    return bool(slices) and not any(slices)
+
+
+def _edge_encoder(stream: VideoStream) -> VideoCodecContext:
+    """An x264 encoder with the rendition's settings, as the ffmpeg command set it up from
+    the same stream (size, frame rate, aspect, colours), opened."""
+    decoder = stream.codec_context
+    rate = stream.guessed_rate or stream.average_rate or Fraction(25)
+    encoder = av.CodecContext.create("libx264", "w")
+    encoder.width, encoder.height, encoder.pix_fmt = decoder.width, decoder.height, PIXEL_FORMAT
+    encoder.time_base, encoder.framerate = 1 / rate, rate
+    if stream.sample_aspect_ratio:
+        encoder.sample_aspect_ratio = stream.sample_aspect_ratio
+    encoder.color_range, encoder.colorspace = decoder.color_range, decoder.colorspace
+    encoder.color_primaries, encoder.color_trc = decoder.color_primaries, decoder.color_trc
+    encoder.flags |= Flags.global_header  # SPS and PPS apart, as MP4 keeps them
+    encoder.thread_count = 1
+    encoder.options = {**X264, "x264-params": EDGE_ANALYSIS}
+    encoder.open()
+    return encoder
+
+
+def _write(
+    source: Path,
+    index: FrameIndex,
+    plan: "ClipPlan",
+    head: list[_Encoded],
+    tail: list[_Encoded],
+    output: Path,
+    with_sound: bool,
+) -> None:
+    """The head, the frames copied from the source with the sound of the range, and the
+    tail, into one MP4 (faststart) whose picture starts at 0."""
+    first = plan.head[0]
+    start = index.timestamps[first]
+    end = start + plan.frames * plan.frame_duration
+    with av.open(str(source)) as container:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0] if with_sound and container.streams.audio else None
+        base = _time_base(video)
+        ticks = [_ticks(time, base) for time in index.timestamps]
+        copied = sorted(range(*plan.copied), key=lambda frame: index.decode_times[frame])
+        decode_ticks = iter(
+            _decode_ticks(ticks, first, [e.frame for e in head] + copied + [e.frame for e in tail])
+        )
+        packets = itertools.chain(
+            ((_packet(edge), edge.frame) for edge in head),
+            _copied(container, video, audio, ticks, plan.copied, start, end),
+            ((_packet(edge), edge.frame) for edge in tail),
+        )
+        with av.open(str(output), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+            out_video = out.add_stream_from_template(video)
+            out_video.time_base = base
+            if audio is not None:
+                out_audio = out.add_stream_from_template(audio)
+                out_audio.time_base = _time_base(audio)
+                sound_zero = _ticks(start, _time_base(audio))
+            for packet, frame in packets:
+                if frame is None:  # sound, in the source's sound time base
+                    assert packet.pts is not None  # noqa: S101  # _copied checked it
+                    packet.stream = out_audio
+                    packet.pts = packet.dts = packet.pts - sound_zero
+                else:
+                    packet.stream, packet.time_base = out_video, base
+                    packet.pts = ticks[frame] - ticks[first]
+                    packet.dts = next(decode_ticks) - ticks[first]
+                out.mux(packet)
+
+
+def _copied(
+    container: InputContainer,
+    video: VideoStream,
+    audio: AudioStream | None,
+    ticks: list[int],
+    frames: tuple[int, int],
+    start: float,
+    end: float,
+) -> Iterator[tuple[av.Packet, int | None]]:
+    """The source's packets of the frames [first, last), each with its frame, and those of
+    its sound that overlap [start, end) seconds, with None; as they are stored."""
+    first, last = frames
+    # A seek to `start` lands on the keyframe before it, the sound with it.
+    container.seek(_ticks(start, _time_base(video)), stream=video, backward=True)
+    found, sound_done = 0, audio is None
+    for packet in container.demux(*(stream for stream in (video, audio) if stream is not None)):
+        if packet.pts is None:
+            continue  # the demuxer's end-of-stream marker
+        if packet.stream is video:
+            frame = bisect.bisect_left(ticks, packet.pts)
+            if first <= frame < last and ticks[frame] == packet.pts:
+                yield packet, frame
+                found += 1
+        elif packet.time_base is not None:
+            begins = float(packet.pts * packet.time_base)
+            if begins >= end:
+                sound_done = True
+            elif begins + float((packet.duration or 0) * packet.time_base) > start:
+                yield packet, None
+        if found == last - first and sound_done:
+            return
+    if found != last - first:
+        raise TranscodeError(f"{last - first - found} frames to copy were not in the source")
+
+
+def _decode_ticks(ticks: list[int], first: int, decoding_order: list[int]) -> list[int]:
+    """Decoding times for the clip's packets, given which frame each one is.
+
+    The n-th packet decoded gets the presentation time of the n-th frame displayed, held back
+    by the stream's reordering depth (as x264 and the MP4 muxer do): the pieces come from
+    three encoders' worth of timestamps and must make one rising sequence."""
+    delay = max([0, *(n - (frame - first) for n, frame in enumerate(decoding_order))])
+    step = ticks[first + 1] - ticks[first] if len(ticks) > first + 1 else 1
+    return [
+        ticks[first + n - delay] if n >= delay else ticks[first] - (delay - n) * step
+        for n in range(len(decoding_order))
+    ]
+
+
+def _packet(edge: _Encoded) -> av.Packet:
+    packet = av.Packet(edge.data)
+    packet.is_keyframe = edge.keyframe
+    return packet
+
+
+def _ticks(seconds: float, time_base: Fraction) -> int:
+    return round(seconds / time_base)
+
+
+def _time_base(stream: VideoStream | AudioStream) -> Fraction:
+    if stream.time_base is None:  # never in an MP4, where each track has its timescale
+        raise TranscodeError(f"the source's {stream.type} stream has no time base")
+    return stream.time_base
+
+
+def _avc_parameter_sets(avc_config: bytes) -> tuple[int, list[bytes]]:
+    """The NAL length size and the SPS and PPS of an `avcC` decoder configuration."""
+    length_size = (avc_config[4] & 0b11) + 1
+    units, offset = [], 5
+    for mask in (0b11111, 0xFF):  # the count of SPS takes 5 bits, that of PPS a byte
+        count = avc_config[offset] & mask
+        offset += 1
+        for _ in range(count):
+            size = int.from_bytes(avc_config[offset : offset + 2], "big")
+            units.append(avc_config[offset + 2 : offset + 2 + size])
+            offset += 2 + size
+    return length_size, units
+
+
+def _nal_units(
+    annex_b: bytes, include: Iterable[int] = (), exclude: Iterable[int] = ()
+) -> list[bytes]:
+    """The NAL units of an H.264 byte stream, those of the `include` types (all if none) and
+    not of the `exclude` ones. A unit never ends in a zero byte, so the zero of a four-byte
+    start code is stripped from the unit before it."""
+    wanted, unwanted = set(include), set(exclude)
+    units = [unit.rstrip(b"\x00") for unit in _START_CODE.split(annex_b)]
+    return [
+        unit
+        for unit in units
+        if unit and (not wanted or unit[0] & 0x1F in wanted) and unit[0] & 0x1F not in unwanted
+    ]
