@@ -1,15 +1,21 @@
-"""Admin side of headless previews: hand an editor's front end a preview token."""
+"""Admin side of the API: headless previews of pages, and videos played in the admin."""
 
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from wagtail.models import Page
 
+from cms.videos.models import Video
+from cms.videos.services import video_file
+
+from .downloads import version_filename
 from .preview import preview_token_create
+from .ranges import ranged_file_response
 
 
 def headless_preview(request: HttpRequest, page_id: int) -> HttpResponseRedirect:
@@ -21,3 +27,16 @@ def headless_preview(request: HttpRequest, page_id: int) -> HttpResponseRedirect
     if settings.HEADLESS_PREVIEW_URL:
         return HttpResponseRedirect(settings.HEADLESS_PREVIEW_URL.format(token=token))
     return HttpResponseRedirect(f"{reverse('wagtailapi:preview:preview')}?token={token}")
+
+
+def video_playback(request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
+    """A version of a video for the player on its admin page, drafts included, with byte
+    ranges. Unlike the API's download it is not logged: watching in the admin is not a
+    download, and each editor's visit would otherwise fill the download log."""
+    if not (
+        request.user.has_perm("videos.change_video") or request.user.has_perm("videos.view_video")
+    ):
+        raise PermissionDenied
+    video = get_object_or_404(Video.objects.select_related("media"), pk=pk)
+    stored = video_file(video, name)
+    return ranged_file_response(request, stored, version_filename(video, name, stored))

@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.http import Http404
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
@@ -68,8 +69,13 @@ class VideoDownloadView(SignedInAPIView):
         stored = video_file(video, name)
         if is_first_request(request):  # not each of a player's seeks
             video_download_log(video, name, request.user)
-        extension = PurePosixPath(stored.name or "").suffix or ".mp4"
-        return ranged_file_response(request, stored, f"{video.title[:60]} {name}{extension}")
+        return ranged_file_response(request, stored, version_filename(video, name, stored))
+
+
+def version_filename(video: Video, name: str, stored: File) -> str:
+    """What a whole version is saved as (its extension also gives its content type)."""
+    extension = PurePosixPath(stored.name or "").suffix or ".mp4"
+    return f"{video.title[:60]} {name}{extension}"
 
 
 def download_urlpatterns() -> list[URLPattern]:

@@ -1,4 +1,4 @@
-"""Admin integration of the API: the "Headless preview" button on pages."""
+"""Admin integration of the API: the "Headless preview" button on pages, video playback."""
 
 from typing import Any
 
@@ -7,12 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
-from .admin_views import headless_preview
+from .admin_views import headless_preview, video_playback
 
 
 @hooks.register("register_admin_urls")
-def register_headless_preview_url() -> list[URLPattern]:
-    return [path("headless-preview/<int:page_id>/", headless_preview, name="headless_preview")]
+def register_admin_urls() -> list[URLPattern]:
+    return [
+        path("headless-preview/<int:page_id>/", headless_preview, name="headless_preview"),
+        path("videos/<int:pk>/play/<str:name>/", video_playback, name="video_playback"),
+    ]
 
 
 class HeadlessPreviewMenuItem(PageMenuItem):

@@ -4,11 +4,12 @@ from html import unescape
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.models import Locale
 
-from cms.videos.models import Rendition, Video, VideoMedia
+from cms.videos.models import ClipDownload, Rendition, Video, VideoMedia
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +121,41 @@ def test_the_asset_page_shows_progress_renditions_and_a_player(editor_client, pr
     assert '<video id="video-media-player" controls' in html
     assert "720p" in html
     assert "1280×720" in html
+
+
+def test_the_admin_player_plays_without_logging_a_download(editor_client, processed_video):
+    html = editor_client.get(f"{LIST_URL}edit/{processed_video.pk}/").content.decode()
+    played = f"/admin/videos/{processed_video.pk}/play/720p/"
+    assert (
+        f'<video id="video-media-player" controls preload="metadata" width="480" src="{played}"'
+        in html
+    )
+
+    whole = editor_client.get(played)
+    assert (whole.status_code, b"".join(whole.streaming_content)) == (200, b"x")
+    seek = editor_client.get(played, HTTP_RANGE="bytes=0-")
+    assert (seek.status_code, seek["Content-Range"], seek["Content-Type"]) == (
+        206,
+        "bytes 0-0/1",
+        "video/mp4",
+    )
+    assert not ClipDownload.objects.exists()
+    # The renditions table still links the logged download.
+    assert f'href="/api/v2/videos/{processed_video.pk}/download/720p/"' in html
+
+
+def test_playing_in_the_admin_needs_a_permission_on_videos(client, processed_video):
+    played = f"/admin/videos/{processed_video.pk}/play/720p/"
+    assert client.get(played)["Location"].startswith("/admin/login/")
+
+    user = get_user_model().objects.create_user(username="reader", password="x")
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(user)
+    refused = client.get(played)  # Wagtail's way: back to the dashboard, with a message
+    assert (refused.status_code, refused["Location"]) == (302, "/admin/")
+
+    user.user_permissions.add(Permission.objects.get(codename="view_video"))
+    user = get_user_model().objects.get(pk=user.pk)  # permissions are cached on the instance
+    client.force_login(user)
+    assert client.get(played).status_code == 200
+    assert client.get(f"/admin/videos/{processed_video.pk}/play/1080p/").status_code == 404
