@@ -12,11 +12,13 @@ The edges are encoded with the renditions' x264 settings plus quicker analysis
 Those options change how x264 searches, never the stream's parameter sets: when the encoder
 opens, before a frame is decoded, its SPS and PPS are checked to be the rendition's byte for
 byte. The clip then takes the rendition's decoder configuration, and every packet, encoded
-or copied, is written as it is.
+or copied, is written as it is. The edges are encoded side by side, a long head in pieces
+(`split_frames`), each from a keyframe of its own.
 """
 
 import bisect
 import itertools
+import os
 import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +43,10 @@ if TYPE_CHECKING:
 
 # Quicker motion search and mode decision, no lookahead: none of these changes the SPS or PPS.
 EDGE_ANALYSIS = "me=dia:subme=0:partitions=none:rc-lookahead=0:mbtree=0:b-adapt=0"
+# Below this many frames, a piece of the head is not split further: each piece decodes again
+# from the keyframe before it and starts with a keyframe of its own (larger than the frames
+# it replaces), which costs more than a thread saves on a few frames.
+MIN_PIECE = 12
 
 _START_CODE = re.compile(b"\x00\x00\x01")
 _SPS, _PPS, _DELIMITER = 7, 8, 9  # H.264 NAL unit types that MP4 keeps out of the samples
@@ -67,25 +73,45 @@ def splice_clip(
     encoded here could not be joined to the source's packets."""
     assert index.decoder_config is not None  # noqa: S101  # plan_clip copies only then
     length_size, parameter_sets = _avc_parameter_sets(index.decoder_config)
-    edges = [piece for piece in (plan.head, plan.tail) if piece[1] > piece[0]]
+    workers = os.cpu_count() or 1
+    head = split_frames(plan.head, workers)
+    tail = [plan.tail] if plan.tail[1] > plan.tail[0] else []
     try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             encoded = list(
                 pool.map(
                     lambda piece: _encode_edge(
                         source, index, piece, plan.frame_duration, length_size, parameter_sets
                     ),
-                    edges,
+                    head + tail,
                 )
             )
-        head = encoded[0] if plan.head[1] > plan.head[0] else []
-        tail = encoded[-1] if plan.tail[1] > plan.tail[0] else []
-        _write(source, index, plan, head, tail, output, with_sound)
+        _write(
+            source,
+            index,
+            plan,
+            [packet for piece in encoded[: len(head)] for packet in piece],
+            [packet for piece in encoded[len(head) :] for packet in piece],
+            output,
+            with_sound,
+        )
     except _ParameterSetsDiffer:
         return False
     except av.FFmpegError as error:
         raise TranscodeError(f"the clip could not be cut: {error}") from error
     return True
+
+
+def split_frames(frames: tuple[int, int], workers: int) -> list[tuple[int, int]]:
+    """[first, last) cut into up to `workers` pieces of at least `MIN_PIECE` frames, each
+    encoded by its own thread from a keyframe of its own. A clip that starts just after a
+    keyframe has nearly a GOP to encode before the next one: on two cores, in two halves."""
+    first, last = frames
+    if last <= first:
+        return []
+    count = max(1, min(workers, (last - first) // MIN_PIECE))
+    bounds = [first + (last - first) * n // count for n in range(count + 1)]
+    return list(itertools.pairwise(bounds))
 
 
 def _encode_edge(

@@ -1,5 +1,6 @@
 """Clips are frame-accurate (first frame, frame count), in sync, and only re-encode edges."""
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 
 from pipeline.media.clips import cut_clip, frame_index, plan_clip
 from pipeline.media.renditions import Rung, encode_ladder
+from pipeline.media.splice import split_frames
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +109,39 @@ def test_a_clip_that_ends_on_b_frames_re_encodes_them(rendition, tmp_path):
         58,
         59,
     ]
+
+
+def test_a_long_head_is_encoded_in_pieces_that_join_exactly(rendition, tmp_path):
+    clip = tmp_path / "long-head.mp4"
+    plan = cut_clip(rendition, 4.05, 6.5, clip, has_audio=True)  # frames 97 to 156
+    assert (plan.head, plan.frames) == ((97, 144), 59)
+    pieces = split_frames(plan.head, os.cpu_count() or 1)
+    assert len(pieces) >= 2  # two cores at least on these machines
+    _assert_in_sync(clip, frames=59)
+    assert _decoding_errors(clip) == ""
+    # Each piece starts on a keyframe of its own; the copied GOP on the rendition's.
+    starts = [first - 97 for first, _last in pieces] + [144 - 97]
+    assert _keyframes(clip)[: len(starts)] == starts
+    for start in starts:  # each junction: the frames on both sides are the right ones
+        source = 97 + start
+        assert _closest(clip, start, rendition, range(source - 2, source + 3)) == source
+        if start:
+            before = _closest(clip, start - 1, rendition, range(source - 3, source + 2))
+            assert before == source - 1
+
+
+def _keyframes(path: Path) -> list[int]:
+    """The display-order indexes of a video's keyframes."""
+    output = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "packet=pts_time,flags", "-of", "csv=p=0", str(path)],
+        capture_output=True, check=True, text=True,
+    ).stdout  # fmt: skip
+    packets = sorted(
+        (float(pts), "K" in flags)
+        for pts, flags in (line.split(",")[:2] for line in output.split())
+    )
+    return [n for n, (_pts, key) in enumerate(packets) if key]
 
 
 def test_a_clip_without_sound_has_only_the_picture(rendition, tmp_path):

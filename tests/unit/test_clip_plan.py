@@ -4,6 +4,7 @@ import pytest
 
 from pipeline.media.clips import plan_clip
 from pipeline.media.mp4 import FrameIndex
+from pipeline.media.splice import split_frames
 
 FRAME = 1 / 24
 
@@ -51,3 +52,19 @@ def test_a_range_without_a_keyframe_is_re_encoded_whole():
 def test_a_range_can_be_re_encoded_whole_on_request():
     plan = plan_clip(_gops(3), 3 * FRAME, 30 * FRAME, reencode_all=True)
     assert (plan.head, plan.copies, plan.frames) == ((3, 30), False, 27)
+
+
+@pytest.mark.parametrize(
+    ("frames", "workers", "pieces"),
+    [
+        ((5, 5), 2, []),
+        ((5, 10), 2, [(5, 10)]),
+        ((0, 23), 2, [(0, 23)]),  # two pieces would be under 12 frames each
+        ((0, 24), 2, [(0, 12), (12, 24)]),
+        ((97, 144), 2, [(97, 120), (120, 144)]),
+        ((97, 144), 4, [(97, 112), (112, 128), (128, 144)]),
+        ((97, 144), 1, [(97, 144)]),
+    ],
+)
+def test_a_long_head_is_split_for_the_cores(frames, workers, pieces):
+    assert split_frames(frames, workers) == pieces
