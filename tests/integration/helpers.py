@@ -1,8 +1,12 @@
-"""Helpers for integration tests: waiting, other processes, pages, the search indexer."""
+"""Helpers for integration tests: waiting, other processes, pages, the search indexer, video
+packets."""
 
+import json
 import os
+import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -63,3 +67,14 @@ def index_outbox(client: Elasticsearch, prefix: str) -> list[Outcome]:
     outcomes = process_events("search-indexer", batch)
     client.indices.refresh(index=f"{prefix}-*")
     return outcomes
+
+
+def video_packets(path: Path, *fields: str) -> list[dict[str, str]]:
+    """ffprobe's `pts_time` and `fields` of each video packet of a file (`data_hash` is an
+    MD5), in display order."""
+    output = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_data_hash", "md5",
+         "-show_entries", "packet=" + ",".join(["pts_time", *fields]), "-of", "json", str(path)],
+        capture_output=True, check=True, text=True,
+    ).stdout  # fmt: skip
+    return sorted(json.loads(output)["packets"], key=lambda packet: float(packet["pts_time"]))

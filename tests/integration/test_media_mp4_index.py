@@ -7,6 +7,8 @@ import pytest
 
 from pipeline.media.mp4 import read_frame_index
 
+from .helpers import video_packets
+
 PICTURE = ["-f", "lavfi", "-i", "testsrc=size=160x90:rate=24:duration=6"]
 SOUND = ["-f", "lavfi", "-i", "sine=frequency=440:duration=6"]
 H264 = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]
@@ -37,19 +39,11 @@ def _make(folder: Path, name: str, arguments: list[str]) -> Path:
 
 
 def _ffprobe_index(path: Path) -> tuple[list[float], list[float], list[int]]:
-    output = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-         "packet=pts_time,dts_time,flags", "-of", "csv=p=0", str(path)],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    packets = sorted(
-        (float(pts), float(dts), "K" in flags)
-        for pts, dts, flags in (line.split(",")[:3] for line in output.split())
-    )
+    packets = video_packets(path, "dts_time", "flags")
     return (
-        [pts for pts, _dts, _key in packets],
-        [dts for _pts, dts, _key in packets],
-        [index for index, (_pts, _dts, key) in enumerate(packets) if key],
+        [float(packet["pts_time"]) for packet in packets],
+        [float(packet["dts_time"]) for packet in packets],
+        [n for n, packet in enumerate(packets) if "K" in packet["flags"]],
     )
 
 

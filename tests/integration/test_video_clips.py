@@ -12,6 +12,8 @@ from pipeline.media.clips import cut_clip, frame_index, plan_clip
 from pipeline.media.renditions import Rung, encode_ladder
 from pipeline.media.splice import split_frames
 
+from .helpers import video_packets
+
 
 @pytest.fixture(scope="module")
 def rendition(sample_media_dir, tmp_path_factory) -> Path:
@@ -132,16 +134,7 @@ def test_a_long_head_is_encoded_in_pieces_that_join_exactly(rendition, tmp_path)
 
 def _keyframes(path: Path) -> list[int]:
     """The display-order indexes of a video's keyframes."""
-    output = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-         "packet=pts_time,flags", "-of", "csv=p=0", str(path)],
-        capture_output=True, check=True, text=True,
-    ).stdout  # fmt: skip
-    packets = sorted(
-        (float(pts), "K" in flags)
-        for pts, flags in (line.split(",")[:2] for line in output.split())
-    )
-    return [n for n, (_pts, key) in enumerate(packets) if key]
+    return [n for n, packet in enumerate(video_packets(path, "flags")) if "K" in packet["flags"]]
 
 
 def test_a_clip_without_sound_has_only_the_picture(rendition, tmp_path):
@@ -199,13 +192,7 @@ def test_edges_that_would_not_join_the_stream_make_the_range_re_encoded_whole(
 
 def _packet_hashes(path: Path) -> list[str]:
     """A hash of each video packet's data, in display order."""
-    output = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-         "packet=pts_time,data_hash", "-show_data_hash", "md5", "-of", "csv=p=0", str(path)],
-        capture_output=True, check=True, text=True,
-    ).stdout  # fmt: skip
-    packets = sorted(line.split(",") for line in output.split())
-    return [data_hash for _pts, data_hash in sorted(packets, key=lambda p: float(p[0]))]
+    return [packet["data_hash"] for packet in video_packets(path, "data_hash")]
 
 
 def test_a_source_without_an_mp4_index_is_cut_from_ffprobe_s_timestamps(
