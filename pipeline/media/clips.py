@@ -8,7 +8,7 @@ A clip of one of our renditions is cut like this:
 `s` is the first requested frame and `e` the first one after the clip; `k1` is the first
 keyframe at or after `s`. From `k1` the rendition's packets are copied up to `c`, as far
 toward `e` as they can be decoded without a packet from after the clip: the whole GOPs, then
-in the last one the frames up to its last reference frame before `e`. So only the frames
+in the last one every frame that refers to nothing shown at or after `e`. So only the frames
 before `k1` (at most a GOP) and the few B-frames before `e` are decoded and encoded again,
 with the rendition's own stream settings, and the sound of the range is copied (AAC packets
 of 1024 samples: within a frame of the picture). splice.py does that in process. The frames'

@@ -290,8 +290,8 @@ def _decode_ticks(ticks: list[int], first: int, decoding_order: list[int]) -> li
     """Decoding times for the clip's packets, given which frame each one is.
 
     The n-th packet decoded gets the presentation time of the n-th frame displayed, held back
-    by the stream's reordering depth (as x264 and the MP4 muxer do): the pieces come from
-    three encoders' worth of timestamps and must make one rising sequence."""
+    by the stream's reordering depth (as x264 and the MP4 muxer do): the packets come from
+    the rendition and from one encoder per edge piece, and must make one rising sequence."""
     delay = max([0, *(n - (frame - first) for n, frame in enumerate(decoding_order))])
     step = ticks[first + 1] - ticks[first] if len(ticks) > first + 1 else 1
     return [
