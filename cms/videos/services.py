@@ -48,12 +48,7 @@ def video_media_create(
     name = (filename or upload.name or "video").rsplit("/", 1)[-1]
     media = VideoMedia(original_filename=name, file_size=upload.size)
     if probed is not None:
-        media.duration = probed.duration
-        media.width, media.height = probed.width, probed.height
-        media.frame_rate = probed.frame_rate
-        media.rotation = probed.rotation
-        media.video_codec, media.audio_codec = probed.video_codec, probed.audio_codec
-        media.has_audio = probed.has_audio
+        _set_probe_fields(media, probed)
     media.source.save(name, upload, save=False)
     try:
         media.save()
@@ -61,6 +56,39 @@ def video_media_create(
         media.source.delete(save=False)  # no row, so no file either
         raise
     return media
+
+
+_PROBE_FIELDS = [
+    "duration",
+    "width",
+    "height",
+    "frame_rate",
+    "rotation",
+    "video_codec",
+    "audio_codec",
+    "has_audio",
+]
+
+
+def video_media_probe_stored(*, media: VideoMedia) -> VideoMedia:
+    """Probe the stored source of media kept without its probe data and record what it holds;
+    InvalidMedia if it is not a video we accept.
+
+    Such media comes from machines that had no ffprobe before probing through PyAV existed
+    (the demo's samples); once probed, `video_source_uploaded` has it processed.
+    """
+    _set_probe_fields(media, probe(Path(media.source.path)))
+    media.save(update_fields=[*_PROBE_FIELDS, "updated_at"])
+    return media
+
+
+def _set_probe_fields(media: VideoMedia, probed: ProbeResult) -> None:
+    media.duration = probed.duration
+    media.width, media.height = probed.width, probed.height
+    media.frame_rate = probed.frame_rate
+    media.rotation = probed.rotation
+    media.video_codec, media.audio_codec = probed.video_codec, probed.audio_codec
+    media.has_audio = probed.has_audio
 
 
 def video_source_uploaded(video: Video) -> None:

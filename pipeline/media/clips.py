@@ -21,14 +21,16 @@ is re-encoded whole by the ffmpeg command.
 
 import bisect
 import logging
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
+
 from .mp4 import FrameIndex, read_frame_index
 from .renditions import AUDIO, ENCODER, TranscodeError, run_with_progress
 from .splice import splice_clip
+from .tools import ffmpeg_binary
 
 logger = logging.getLogger(__name__)
 
@@ -51,20 +53,24 @@ class ClipPlan:
 
 def frame_index(source: Path) -> FrameIndex:
     """Every frame's timestamp and the keyframes: from an MP4's own index when it has one
-    (our renditions), from ffprobe for anything else."""
+    (our renditions), from the packets PyAV's demuxer reads for anything else (the same
+    times as ffprobe's `pts_time` and `dts_time`, with no process to start and no ffprobe
+    needed)."""
     index = read_frame_index(source)
     if index is not None:
         return index
-    output = _run(
-        "ffprobe", "-v", "error", "-select_streams", "v:0",
-        "-show_entries", "packet=pts_time,dts_time,flags", "-of", "csv=p=0", str(source),
-    )  # fmt: skip
     packets = []
-    for line in output.splitlines():  # pts,dts,flags
-        pts, dts, flags = [*line.split(","), "", ""][:3]
-        if pts and pts != "N/A":
-            decoded = float(dts) if dts and dts != "N/A" else float(pts)
-            packets.append((float(pts), decoded, "K" in flags))
+    try:
+        with av.open(str(source)) as container:
+            video = container.streams.video[0]
+            for packet in container.demux(video):
+                if packet.pts is None or packet.time_base is None:  # the end-of-stream packet
+                    continue
+                decoded = packet.pts if packet.dts is None else packet.dts
+                shown, decoded_at = packet.pts * packet.time_base, decoded * packet.time_base
+                packets.append((float(shown), float(decoded_at), packet.is_keyframe))
+    except (av.FFmpegError, IndexError) as error:
+        raise TranscodeError(f"cannot read the frames of {source.name}: {error}") from error
     return FrameIndex.from_frames(packets)
 
 
@@ -137,7 +143,7 @@ def cut_clip(
     sound = ["-map", "0:a:0", *AUDIO] if has_audio else []
     run_with_progress(
         [
-            "ffmpeg", "-v", "error", "-y", "-nostdin", "-progress", "pipe:1",
+            ffmpeg_binary(), "-v", "error", "-y", "-nostdin", "-progress", "pipe:1",
             "-ss", _seconds(plan.start), "-i", str(source), "-map", "0:v:0", *sound,
             "-frames:v", str(plan.frames), "-t", _seconds(duration), *ENCODER,
             "-movflags", "+faststart", str(output),
@@ -150,13 +156,3 @@ def cut_clip(
 
 def _seconds(value: float) -> str:
     return f"{value:.6f}"
-
-
-def _run(*command: str) -> str:
-    completed = subprocess.run(  # noqa: S603  # our arguments, paths from our storage
-        command, capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        tail = "\n".join(completed.stderr.strip().splitlines()[-5:])
-        raise TranscodeError(f"{command[0]} exited with {completed.returncode}: {tail}")
-    return completed.stdout

@@ -6,7 +6,7 @@ renditions are faststart MP4s whose `moov` box, at the front, already holds that
 module reads it: decoding times (`stts`), composition offsets (`ctts`), sync samples
 (`stss`) and the edit list (`elst`), giving the same presentation times as ffprobe's
 `pts_time` (the tests compare them). Anything it does not expect returns None, and the
-caller asks ffprobe instead.
+caller reads the packets through PyAV instead (clips.py).
 """
 
 import struct

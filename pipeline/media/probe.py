@@ -1,21 +1,31 @@
-"""ffprobe: what a video file holds, and whether it is a video we can process at all.
+"""What a video file holds, and whether it is a video we can process at all.
 
 ffprobe reads the container and counts the packets of every stream (`-count_packets`), which
 demuxes the whole file without decoding it: fast, and it is how a truncated upload shows up
-(fewer packets than the header announces, "partial file" on stderr).
+(fewer packets than the header announces, "partial file" on stderr). Where there is no
+ffprobe (imageio-ffmpeg's binary comes without one: tools.py), PyAV's FFmpeg libraries do
+the same reading in process, and the same result and refusals come out of it.
 """
 
 import json
+import math
 import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import av
+from av.stream import Disposition
+from av.video.stream import VideoStream
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from .tools import ffprobe_binary
+
 PROBE_TIMEOUT_SECONDS = 120
+# ffprobe's share of the announced frames below which a file counts as cut short.
+TRUNCATED_BELOW = 0.98
 
 
 class InvalidMedia(ValueError):
@@ -35,13 +45,19 @@ class ProbeResult:
 
 
 def probe(path: Path) -> ProbeResult:
-    """Probe `path` and return its properties, or raise InvalidMedia with the reason."""
-    if path.stat().st_size == 0:
-        raise InvalidMedia(_("The file is empty."))
-    # Fixed arguments; the path is ours; ffprobe is looked up on PATH like any tool.
+    """Probe `path` and return its properties, or raise InvalidMedia with the reason: with
+    ffprobe when there is one, else through PyAV."""
+    ffprobe = ffprobe_binary()
+    return probe_with_ffprobe(path, ffprobe) if ffprobe else probe_with_pyav(path)
+
+
+def probe_with_ffprobe(path: Path, ffprobe: str = "ffprobe") -> ProbeResult:
+    """`probe` by running `ffprobe`."""
+    _refuse_empty(path)
+    # Fixed arguments; the path is ours.
     completed = subprocess.run(  # noqa: S603
-        [  # noqa: S607
-            "ffprobe",
+        [
+            ffprobe,
             "-v",
             "error",
             "-count_packets",
@@ -57,14 +73,14 @@ def probe(path: Path) -> ProbeResult:
         check=False,
     )
     if completed.returncode != 0:
-        raise InvalidMedia(_("This file is not a video we can read (or it is damaged)."))
+        raise _unreadable()
     info = json.loads(completed.stdout or "{}")
     streams = info.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video" and not _is_cover(s)), None)
     if video is None:
-        raise InvalidMedia(_("The file has no video stream."))
+        raise _no_video()
     if "partial file" in completed.stderr or _is_truncated(video):
-        raise InvalidMedia(_("The file is truncated: the upload did not complete."))
+        raise _truncated()
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     result = ProbeResult(
         duration=_duration(info, video),
@@ -89,7 +105,7 @@ def _is_truncated(video: dict[str, Any]) -> bool:
     announced, read = video.get("nb_frames"), video.get("nb_read_packets")
     if not (announced and read and announced.isdigit() and read.isdigit()):
         return False
-    return int(read) < int(announced) * 0.98
+    return int(read) < int(announced) * TRUNCATED_BELOW
 
 
 def _duration(info: dict[str, Any], video: dict[str, Any]) -> float:
@@ -98,7 +114,7 @@ def _duration(info: dict[str, Any], video: dict[str, Any]) -> float:
             return float(str(value))
         except ValueError:
             continue
-    raise InvalidMedia(_("The file's duration cannot be read."))
+    raise _no_duration()
 
 
 def _frame_rate(video: dict[str, Any]) -> float:
@@ -121,6 +137,124 @@ def _rotation(video: dict[str, Any]) -> int:
         return int(video.get("tags", {}).get("rotate", 0)) % 360
     except ValueError:
         return 0
+
+
+# --- Through PyAV, where there is no ffprobe ----------------------------------------------
+
+
+def probe_with_pyav(path: Path) -> ProbeResult:
+    """`probe` through PyAV: the container opened and every packet of the video demuxed as
+    ffprobe does, to the same result and refusals."""
+    _refuse_empty(path)
+    try:
+        container = av.open(str(path))
+    except av.FFmpegError as error:  # what makes ffprobe exit non-zero
+        raise _unreadable() from error
+    with container:
+        video = next(
+            (s for s in container.streams.video if not s.disposition & Disposition.attached_pic),
+            None,
+        )
+        if video is None:
+            raise _no_video()
+        read, latest, rotation = _demux(container, video)
+        if _is_cut_short(video, read, latest):
+            raise _truncated()
+        audio = next(iter(container.streams.audio), None)
+        result = ProbeResult(
+            duration=_pyav_duration(container, video),
+            width=video.codec_context.width,
+            height=video.codec_context.height,
+            frame_rate=next(
+                (float(rate) for rate in (video.average_rate, video.base_rate) if rate), 0.0
+            ),
+            rotation=rotation % 360,
+            # ffprobe's codec_name is the codec's own name, not that of PyAV's decoder.
+            video_codec=video.codec.canonical_name,
+            audio_codec=audio.codec.canonical_name if audio else "",
+            has_audio=audio is not None,
+        )
+    _check_bounds(result)
+    return result
+
+
+def _demux(container: av.container.InputContainer, video: VideoStream) -> tuple[int, float, int]:
+    """Read every packet of `video`: how many there are, the latest timestamp among them, and
+    the rotation of the first frame.
+
+    The rotation is the display matrix, which PyAV only hands over on decoded frames: one
+    frame is decoded. A read error ends the reading, as it ends ffprobe's.
+    """
+    read, latest, rotation = 0, -math.inf, None
+    try:
+        for packet in container.demux(video):
+            if packet.size == 0:  # the empty packet that ends each stream
+                continue
+            read += 1
+            for timestamp in (packet.pts, packet.dts):
+                if timestamp is not None and timestamp > latest:
+                    latest = timestamp
+            if rotation is None:
+                rotation = _rotation_of_first_frame(video, packet)
+    except av.FFmpegError:
+        pass
+    if rotation is None:
+        rotation = _rotation_of_first_frame(video, None)
+    return read, latest, rotation or 0
+
+
+def _rotation_of_first_frame(video: VideoStream, packet: av.Packet | None) -> int | None:
+    """Degrees of the first frame out of the decoder, once it gives one (after a few packets
+    when frames are reordered); None until then. A frame that cannot be decoded does not
+    refuse the file (ffprobe does not decode), it counts as upright."""
+    try:
+        frames = video.decode(packet)
+    except av.FFmpegError:
+        return 0
+    return frames[0].rotation if frames else (0 if packet is None else None)
+
+
+def _is_cut_short(video: VideoStream, read: int, latest: float) -> bool:
+    """ffprobe's two signs: fewer packets than the header announces, or the demuxer running
+    out of file before the last sample its index lists (what it reports as "partial file";
+    a fragmented MP4 announces no count)."""
+    announced = video.frames
+    if announced and read < announced * TRUNCATED_BELOW:
+        return True
+    entries = video.index_entries
+    return len(entries) > 0 and entries[len(entries) - 1].timestamp > latest
+
+
+def _pyav_duration(container: av.container.InputContainer, video: VideoStream) -> float:
+    if container.duration is not None:  # microseconds, as ffprobe's format duration
+        return container.duration / 1_000_000
+    if video.duration is not None and video.time_base is not None:
+        return float(video.duration * video.time_base)
+    raise _no_duration()
+
+
+# --- Both ------------------------------------------------------------------------------------
+
+
+def _refuse_empty(path: Path) -> None:
+    if path.stat().st_size == 0:
+        raise InvalidMedia(_("The file is empty."))
+
+
+def _unreadable() -> InvalidMedia:
+    return InvalidMedia(_("This file is not a video we can read (or it is damaged)."))
+
+
+def _no_video() -> InvalidMedia:
+    return InvalidMedia(_("The file has no video stream."))
+
+
+def _truncated() -> InvalidMedia:
+    return InvalidMedia(_("The file is truncated: the upload did not complete."))
+
+
+def _no_duration() -> InvalidMedia:
+    return InvalidMedia(_("The file's duration cannot be read."))
 
 
 def _check_bounds(result: ProbeResult) -> None:

@@ -26,7 +26,7 @@ def create_renditions(media: VideoMedia) -> None:
     """Encode the ladder and store it; `failed` with the reason if ffmpeg cannot.
 
     Running it again replaces the renditions (a job that was interrupted leaves only its
-    temporary folder, which is removed, and the previous state of the rows).
+    private temporary folder and the previous state of the rows).
     """
     if media.width is None or media.height is None or media.duration is None:
         _fail(media, "the source file has not been probed")
@@ -35,10 +35,6 @@ def create_renditions(media: VideoMedia) -> None:
         status=VideoMedia.Status.PROCESSING, progress=0, error=""
     )
     rungs = ladder_for(media.width, media.height, media.rotation)
-    # One working folder per media: a run killed midway (SIGKILL, lost machine) leaves its
-    # files here, and the run that replaces it removes them before starting.
-    work = Path(tempfile.gettempdir()) / f"newsroom-renditions-{media.pk}"
-    shutil.rmtree(work, ignore_errors=True)
 
     def store_progress(percent: int) -> None:  # autocommit: the admin sees it at once
         VideoMedia.objects.filter(pk=media.pk).update(progress=percent)
@@ -50,7 +46,6 @@ def create_renditions(media: VideoMedia) -> None:
             media.duration,
             media.has_audio,
             store_progress,
-            folder=work,
         )
     except TranscodeError as error:
         _fail(media, str(error))

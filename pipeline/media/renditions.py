@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .tools import ffmpeg_binary
+
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 # (name, height) of each rung, tallest first.
@@ -70,18 +72,18 @@ def encode_ladder(
     duration: float,
     has_audio: bool,
     on_progress: Callable[[int], None] = lambda percent: None,
-    folder: Path | None = None,
 ) -> tuple[Path, list[EncodedRendition]]:
-    """Encode every rung in one ffmpeg run into `folder` (by default a new temporary one; the
-    caller moves the files and removes it); report progress as whole percents."""
-    if folder is None:
-        folder = Path(tempfile.mkdtemp(prefix="renditions-"))
-    else:
-        folder.mkdir(parents=True)
+    """Encode every rung in one ffmpeg run into a new private temporary folder (the caller
+    moves the files and removes it); report progress as whole percents.
+
+    Private, not named after the media: installations and test runs on one machine share
+    the temporary directory, and their media ids repeat."""
+    folder = Path(tempfile.mkdtemp(prefix="newsroom-renditions-"))
     outputs = [folder / f"{rung.name}.mp4" for rung in rungs]
     split = f"[0:v]split={len(rungs)}" + "".join(f"[v{i}]" for i in range(len(rungs)))
     scales = [f"[v{i}]scale={r.width}:{r.height}[out{i}]" for i, r in enumerate(rungs)]
-    command = ["ffmpeg", "-v", "error", "-y", "-nostdin", "-progress", "pipe:1", "-i", str(source)]
+    command = [ffmpeg_binary(), "-v", "error", "-y", "-nostdin", "-progress", "pipe:1"]
+    command += ["-i", str(source)]
     command += ["-filter_complex", ";".join([split, *scales])]
     for i, output in enumerate(outputs):
         command += ["-map", f"[out{i}]", *ENCODER]

@@ -1,10 +1,12 @@
-"""The MP4 frame index read in Python gives ffprobe's timestamps and keyframes, or nothing."""
+"""The MP4 frame index read in Python gives ffprobe's timestamps and keyframes, or nothing;
+for anything else, PyAV's demuxer gives them (`frame_index`), with no ffprobe needed."""
 
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from pipeline.media.clips import frame_index
 from pipeline.media.mp4 import read_frame_index
 
 from .helpers import video_packets
@@ -93,3 +95,27 @@ def test_the_shared_sample_video(sample_media_dir):
     assert index.timestamps == pytest.approx(timestamps, abs=1e-6)
     assert index.decode_times == pytest.approx(decode_times, abs=1e-6)
     assert index.keyframes == keyframes
+
+
+def test_a_source_without_an_mp4_index_is_indexed_by_pyav_as_by_ffprobe(sample_media_dir):
+    webm = sample_media_dir / "big_buck_bunny_0_30.webm"  # VP8 in WebM: any original
+    assert read_frame_index(webm) is None
+    index = frame_index(webm)
+    assert (index.timestamps, index.decode_times, index.keyframes) == _ffprobe_index(webm)
+    assert len(index.timestamps) == 720
+    assert index.decoder_config is None
+
+
+@pytest.mark.parametrize("name", sorted(UNREADABLE))
+def test_what_the_mp4_reader_leaves_is_indexed_by_pyav_as_by_ffprobe(name, tmp_path):
+    path = _make(tmp_path, name, UNREADABLE[name])
+    index = frame_index(path)
+    packets = video_packets(path, "dts_time", "flags")
+    assert len(index.timestamps) == len(packets) > 100
+    # ffprobe prints microseconds (an MP4's time base is finer); Matroska stores no decoding
+    # times, so a frame's is its presentation time.
+    assert index.timestamps == pytest.approx([float(p["pts_time"]) for p in packets], abs=1e-6)
+    assert index.decode_times == pytest.approx(
+        [float(p.get("dts_time", p["pts_time"])) for p in packets], abs=1e-6
+    )
+    assert index.keyframes == [n for n, packet in enumerate(packets) if "K" in packet["flags"]]

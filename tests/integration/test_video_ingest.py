@@ -1,7 +1,9 @@
-"""Ingest: ffprobe validates every upload; bad input is refused with a reason, nothing kept."""
+"""Ingest: ffprobe (PyAV where there is none) validates every upload; bad input is refused with
+a reason, nothing kept."""
 
 import io
 import subprocess
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from cms.videos.models import Video, VideoMedia
-from pipeline.media.probe import InvalidMedia, probe
+from pipeline.media.probe import InvalidMedia, probe, probe_with_ffprobe, probe_with_pyav
 from pipeline.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +35,10 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
             "ok.mp4",
             "odd.mp4",
             "rotated.mp4",
+            "rotated-270.mp4",
             "silent.mp4",
+            "fragmented.mp4",
+            "truncated-fragmented.mp4",
             "audio-only.m4a",
             "tiny.mp4",
             "truncated.mp4",
@@ -76,7 +81,26 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
         "rotate=90",
         str(made["rotated.mp4"]),
     )
+    _ffmpeg(
+        "-i",
+        str(made["ok.mp4"]),
+        "-c",
+        "copy",
+        "-metadata:s:v",
+        "rotate=270",
+        str(made["rotated-270.mp4"]),
+    )
     _ffmpeg(*picture, "-t", "2", "-c:v", "libx264", str(made["silent.mp4"]))
+    # No frame count in the header: a cut is seen by the demuxer running out of file.
+    _ffmpeg(
+        "-i",
+        str(made["ok.mp4"]),
+        "-c",
+        "copy",
+        "-movflags",
+        "+frag_keyframe+empty_moov",
+        str(made["fragmented.mp4"]),
+    )
     _ffmpeg(*sound, "-t", "2", "-c:a", "aac", str(made["audio-only.m4a"]))
     _ffmpeg(
         "-f",
@@ -93,6 +117,8 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     )
     whole = made["ok.mp4"].read_bytes()
     made["truncated.mp4"].write_bytes(whole[: len(whole) // 2])
+    fragmented = made["fragmented.mp4"].read_bytes()
+    made["truncated-fragmented.mp4"].write_bytes(fragmented[: len(fragmented) // 2])
     made["text.mp4"].write_text("These are my notes, not a video.\n")
     made["empty.mp4"].write_bytes(b"")
     return made
@@ -116,16 +142,17 @@ def test_odd_dimensions_rotation_and_silence_are_accepted_and_recorded(inputs):
     assert (silent.has_audio, silent.audio_codec) == (False, "")
 
 
-@pytest.mark.parametrize(
-    ("name", "reason"),
-    [
-        ("empty.mp4", "The file is empty."),
-        ("text.mp4", "This file is not a video we can read (or it is damaged)."),
-        ("truncated.mp4", "The file is truncated: the upload did not complete."),
-        ("audio-only.m4a", "The file has no video stream."),
-        ("tiny.mp4", "8×8 pixels is outside what we accept (16 to 8192)."),
-    ],
-)
+BAD_INPUTS = [
+    ("empty.mp4", "The file is empty."),
+    ("text.mp4", "This file is not a video we can read (or it is damaged)."),
+    ("truncated.mp4", "The file is truncated: the upload did not complete."),
+    ("truncated-fragmented.mp4", "The file is truncated: the upload did not complete."),
+    ("audio-only.m4a", "The file has no video stream."),
+    ("tiny.mp4", "8×8 pixels is outside what we accept (16 to 8192)."),
+]
+
+
+@pytest.mark.parametrize(("name", "reason"), BAD_INPUTS)
 def test_bad_input_is_refused_with_its_reason(inputs, name, reason):
     with pytest.raises(InvalidMedia) as refused:
         probe(inputs[name])
@@ -136,6 +163,42 @@ def test_bad_input_is_refused_with_its_reason(inputs, name, reason):
 def test_an_overlong_video_is_refused(inputs):
     with pytest.raises(InvalidMedia, match=r"A duration of 3\.0 s is outside"):
         probe(inputs["ok.mp4"])
+
+
+# --- Through PyAV, where there is no ffprobe (the demo on a bare machine) ----------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["ok.mp4", "odd.mp4", "rotated.mp4", "rotated-270.mp4", "silent.mp4", "fragmented.mp4"]
+)
+def test_pyav_probes_a_video_as_ffprobe_does(inputs, name):
+    assert probe_with_pyav(inputs[name]) == probe_with_ffprobe(inputs[name])
+
+
+def test_pyav_probes_the_sample_videos_as_ffprobe_does(sample_media_dir):
+    webm = sample_media_dir / "big_buck_bunny_0_30.webm"
+    assert probe_with_pyav(webm) == probe_with_ffprobe(webm)
+    # The one difference is FFmpeg's, not ours: Debian's ffprobe (FFmpeg 5.1) takes this MP4's
+    # duration from its movie header (2.038 s), the FFmpeg 8 of PyAV's wheel (like the newer
+    # ffmpeg of imageio-ffmpeg) from its longest stream, the sound (2.012 s); within a frame.
+    mp4 = sample_media_dir / "example2.mp4"
+    ours, ffprobe_s = probe_with_pyav(mp4), probe_with_ffprobe(mp4)
+    assert replace(ours, duration=ffprobe_s.duration) == ffprobe_s
+    assert ours.duration == pytest.approx(ffprobe_s.duration, abs=1 / ffprobe_s.frame_rate)
+
+
+@pytest.mark.parametrize(("name", "reason"), BAD_INPUTS)
+def test_pyav_refuses_bad_input_with_ffprobe_s_reason(inputs, name, reason):
+    for read in (probe_with_ffprobe, probe_with_pyav):
+        with pytest.raises(InvalidMedia) as refused:
+            read(inputs[name])
+        assert str(refused.value) == reason, read
+
+
+@override_settings(VIDEO_MAX_DURATION=2)
+def test_pyav_refuses_an_overlong_video_too(inputs):
+    with pytest.raises(InvalidMedia, match=r"A duration of 3\.0 s is outside"):
+        probe_with_pyav(inputs["ok.mp4"])
 
 
 # --- Through the admin ---------------------------------------------------------------------
@@ -215,12 +278,18 @@ def test_a_valid_upload_is_stored_probed_and_announced(editor, inputs):
     }
 
 
-def test_the_demo_loads_without_ffmpeg_installed(monkeypatch, django_capture_on_commit_callbacks):
-    """`make demo` needs no ffmpeg: the samples are then stored without probe data."""
+def test_the_demo_probes_its_samples_without_ffmpeg_installed(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """`make demo` needs no ffmpeg: PyAV probes the samples (test_demo_without_ffmpeg.py runs
+    the whole demo so, transcoding included)."""
     from django.core.management import call_command
 
     monkeypatch.setenv("PATH", "/nonexistent")
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo", stdout=io.StringIO())
-    assert VideoMedia.objects.count() == 2
-    assert set(VideoMedia.objects.values_list("duration", flat=True)) == {None}
+    assert dict(VideoMedia.objects.values_list("original_filename", "duration")) == {
+        "big_buck_bunny_0_30.webm": pytest.approx(30.0, abs=0.01),
+        "example2.mp4": pytest.approx(2.0, abs=0.05),
+    }
+    assert set(VideoMedia.objects.values_list("width", "height")) == {(1280, 720)}

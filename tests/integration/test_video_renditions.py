@@ -229,6 +229,7 @@ def test_a_worker_killed_mid_rendition_is_replaced_cleanly(sample_media_dir):
         "from pipeline.media.processing import create_renditions;"
         f"create_renditions(VideoMedia.objects.get(pk={media.pk}))"
     )
+    folders = set(Path(tempfile.gettempdir()).glob("newsroom-renditions-*"))
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "shell", "-c", script],
         cwd=django_settings.BASE_DIR,
@@ -241,14 +242,15 @@ def test_a_worker_killed_mid_rendition_is_replaced_cleanly(sample_media_dir):
     # ffmpeg, its child, dies with it (PR_SET_PDEATHSIG); the killed run stored nothing.
     killed = VideoMedia.objects.get(pk=media.pk)
     assert (killed.status, killed.renditions.count()) == ("processing", 0)
-    work = Path(tempfile.gettempdir()) / f"newsroom-renditions-{media.pk}"
-    assert work.exists()  # the killed run's leftovers
+    # The killed run's leftovers stay in its private folder, never in another run's way.
+    leftovers = set(Path(tempfile.gettempdir()).glob("newsroom-renditions-*")) - folders
+    assert len(leftovers) == 1
 
     create_renditions(killed)  # the job runs again (dramatiq redelivers the unacked message)
 
     done = VideoMedia.objects.get(pk=media.pk)
     assert (done.status, done.renditions.count()) == ("ready", 2)
-    assert not work.exists()
+    assert set(Path(tempfile.gettempdir()).glob("newsroom-renditions-*")) == folders | leftovers
     stored = {p.name for p in Path(django_settings.MEDIA_ROOT).rglob("*.mp4")}
     assert {f"{media.pk}-720p.mp4", f"{media.pk}-360p.mp4"} <= stored
     assert not [name for name in stored if name.startswith(f"{media.pk}-") and "_" in name]
