@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from elasticsearch import Elasticsearch, helpers
 
 from .documents import DocumentKey, current_versions, searchable_keys
-from .indices import alias
+from .indices import alias, mapping_version
+from .mappings import MAPPING_VERSION
 
 
 @dataclass
@@ -16,9 +17,16 @@ class Differences:
     stale: list[str] = field(default_factory=list)  # indexed at an older version than the last
     indexed: int = 0
     expected: int = 0
+    # An index built with an older mapping lacks fields in its documents: only a rebuild
+    # (`search_reindex`) brings them, not `--fix`.
+    mapping_version: int = MAPPING_VERSION
+
+    @property
+    def outdated(self) -> bool:
+        return self.mapping_version < MAPPING_VERSION
 
     def __bool__(self) -> bool:
-        return bool(self.missing or self.unexpected or self.stale)
+        return bool(self.missing or self.unexpected or self.stale or self.outdated)
 
     def keys(self) -> list[DocumentKey]:
         ids = self.missing + self.unexpected + self.stale
@@ -51,4 +59,5 @@ def compare(client: Elasticsearch, locale: str) -> Differences:
         ),
         indexed=len(indexed),
         expected=len(expected),
+        mapping_version=mapping_version(client, alias(locale)),
     )

@@ -4,18 +4,25 @@ Only live, public news pages and live videos are searchable. A document's `_id` 
 event subject with a dash (`news-12` for `pages/12`, `video-3` for `videos/3`) and its
 version is the `sequence` of that subject's events, so a write from an older event than the
 one already indexed is refused by Elasticsearch (external versioning).
+
+Documents are built in batches (`news_documents`, `video_documents`): what they share, the
+topics' translations and the video libraries, is read once per batch (and locale), never once
+per document.
 """
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urljoin
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from wagtail.api.utils import get_full_url
 
+from cms.core.selectors import localized_terms
 from cms.news.models import NewsPage
-from cms.videos.models import ShotListEntry, Video
+from cms.videos.models import ShotListEntry, Video, VideoLibraryPage
 from pipeline.models import SubjectSequence
 
 NEWS, VIDEO = "news", "video"
@@ -56,16 +63,17 @@ def searchable_news_pages() -> QuerySet[NewsPage]:
         NewsPage.objects.live()
         .public()
         .select_related("locale")
-        .prefetch_related("tagged_items__tag")
+        .prefetch_related("tagged_items__tag", "topics")
     )
 
 
 def searchable_videos() -> QuerySet[Video]:
     return (
         Video.objects.filter(live=True)
-        .select_related("locale")
+        .select_related("locale", "media")
         .prefetch_related(
             "tagged_items__tag",
+            "topics",
             Prefetch("shot_list", queryset=ShotListEntry.objects.order_by("sort_order")),
         )
     )
@@ -78,7 +86,62 @@ class Document:
     source: dict[str, Any]
 
 
-def news_document(page: NewsPage) -> Document:
+# Documents built with one read of what they share: enough to bound the queries, small
+# enough for the memory of a batch of pages with their bodies.
+BATCH_SIZE = 500
+
+
+def _topic_slugs(items: Iterable[NewsPage | Video]) -> dict[int, list[str]]:
+    """{id: slugs} of each item's topics in the item's own locale: one query per locale.
+
+    Editors may pick a term of another locale (and a translation keeps its source's terms),
+    so each term is replaced by its translation in the item's locale, or kept without one.
+    """
+    by_locale: dict[int, list[NewsPage | Video]] = {}
+    for item in items:
+        by_locale.setdefault(item.locale_id, []).append(item)
+    slugs: dict[int, list[str]] = {}
+    for same_locale in by_locale.values():
+        terms = [topic for item in same_locale for topic in item.topics.all()]
+        localized = {
+            term.translation_key: term.slug
+            for term in localized_terms(terms, locale=same_locale[0].locale)
+        }
+        for item in same_locale:
+            slugs[item.pk] = sorted(
+                {localized[topic.translation_key] for topic in item.topics.all()}
+            )
+    return slugs
+
+
+def news_documents(pages: Iterable[NewsPage]) -> Iterator[Document]:
+    """The documents of these pages (from `searchable_news_pages()`), a batch at a time."""
+    for batch in _batches(pages):
+        topics = _topic_slugs(batch)
+        for page in batch:
+            yield _news_document(page, topics[page.pk])
+
+
+def video_documents(videos: Iterable[Video]) -> Iterator[Document]:
+    """The documents of these videos (from `searchable_videos()`), a batch at a time."""
+    for batch in _batches(videos):
+        topics = _topic_slugs(batch)
+        libraries = _video_libraries({video.locale_id for video in batch})
+        for video in batch:
+            yield _video_document(video, topics[video.pk], libraries.get(video.locale_id))
+
+
+def _video_libraries(locale_ids: Iterable[int]) -> dict[int, VideoLibraryPage]:
+    """The live, public video library of each of these locales that has one (the first in
+    the page tree if there are several sites)."""
+    libraries: dict[int, VideoLibraryPage] = {}
+    found = VideoLibraryPage.objects.live().public().filter(locale_id__in=set(locale_ids))
+    for library in found.select_related("locale").order_by("path"):
+        libraries.setdefault(library.locale_id, library)
+    return libraries
+
+
+def _news_document(page: NewsPage, topics: list[str]) -> Document:
     body = page.body.stream_block.get_searchable_content(page.body)
     return Document(
         DocumentKey(NEWS, page.pk),
@@ -93,6 +156,9 @@ def news_document(page: NewsPage) -> Document:
             "body": "\n".join(text for text in body if text),
             "shot_list": "",
             "tags": sorted(item.tag.name for item in page.tagged_items.all()),
+            "topics": topics,
+            "kind": None,  # videos only
+            "duration": None,
             "date": page.publication_date.isoformat(),
             "url": page.full_url or _api_url("wagtailapi:pages:detail", page.pk),
             "api_url": _api_url("wagtailapi:pages:detail", page.pk),
@@ -100,7 +166,7 @@ def news_document(page: NewsPage) -> Document:
     )
 
 
-def video_document(video: Video) -> Document:
+def _video_document(video: Video, topics: list[str], library: VideoLibraryPage | None) -> Document:
     published = video.first_published_at.date() if video.first_published_at else None
     date = video.recording_date or published
     api_url = _api_url("wagtailapi:videos:detail", video.pk)
@@ -117,11 +183,26 @@ def video_document(video: Video) -> Document:
             "body": video.location,
             "shot_list": "\n".join(shot.description for shot in video.shot_list.all()),
             "tags": sorted(item.tag.name for item in video.tagged_items.all()),
+            "topics": topics,
+            "kind": video.kind,
+            "duration": video.media.duration if video.media else None,
             "date": date.isoformat() if date else None,
-            "url": api_url,
+            "url": _video_page_url(video, library) or api_url,
             "api_url": api_url,
         },
     )
+
+
+def _video_page_url(video: Video, library: VideoLibraryPage | None) -> str | None:
+    """The absolute address of the video's page in its locale's library, if it has one."""
+    if library is None:
+        return None
+    parts = library.get_url_parts()
+    if parts is None:  # the library is not under any site's root
+        return None
+    _site_id, root_url, _page_path = parts
+    # `video_path` is relative to the site when there is one site, absolute otherwise.
+    return urljoin(root_url, library.video_path(video))
 
 
 def documents_for(keys: Iterable[DocumentKey]) -> dict[DocumentKey, Document]:
@@ -130,28 +211,18 @@ def documents_for(keys: Iterable[DocumentKey]) -> dict[DocumentKey, Document]:
     for key in keys:
         by_type[key.type].append(key.pk)
     documents = [
-        *(news_document(page) for page in searchable_news_pages().filter(pk__in=by_type[NEWS])),
-        *(video_document(video) for video in searchable_videos().filter(pk__in=by_type[VIDEO])),
+        *news_documents(searchable_news_pages().filter(pk__in=by_type[NEWS])),
+        *video_documents(searchable_videos().filter(pk__in=by_type[VIDEO])),
     ]
     return {document.key: document for document in documents}
 
 
-def all_documents(locale: str, chunk_size: int = 500) -> Iterator[Document]:
-    """Every searchable document of one locale, read in chunks."""
-    for page in (
-        searchable_news_pages()
-        .filter(locale__language_code=locale)
-        .order_by("pk")
-        .iterator(chunk_size)
-    ):
-        yield news_document(page)
-    for video in (
-        searchable_videos()
-        .filter(locale__language_code=locale)
-        .order_by("pk")
-        .iterator(chunk_size)
-    ):
-        yield video_document(video)
+def all_documents(locale: str) -> Iterator[Document]:
+    """Every searchable document of one locale, read in batches."""
+    pages = searchable_news_pages().filter(locale__language_code=locale).order_by("pk")
+    yield from news_documents(pages.iterator(BATCH_SIZE))
+    videos = searchable_videos().filter(locale__language_code=locale).order_by("pk")
+    yield from video_documents(videos.iterator(BATCH_SIZE))
 
 
 def searchable_keys(locale: str) -> set[DocumentKey]:
@@ -184,3 +255,12 @@ def current_versions(keys: Iterable[DocumentKey] | None = None) -> dict[Document
 
 def _api_url(name: str, pk: int) -> str:
     return get_full_url(None, reverse(name, args=[pk]))
+
+
+_Item = TypeVar("_Item")
+
+
+def _batches(items: Iterable[_Item]) -> Iterator[list[_Item]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, BATCH_SIZE)):
+        yield batch

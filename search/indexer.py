@@ -17,7 +17,14 @@ from django.conf import settings
 from elasticsearch import Elasticsearch
 
 from .client import ClusterBusy
-from .documents import Document, DocumentKey, documents_for
+from .documents import (
+    VIDEO,
+    Document,
+    DocumentKey,
+    current_versions,
+    documents_for,
+    searchable_keys,
+)
 from .indices import alias, ensure_indices, locales, write_aliases
 
 logger = logging.getLogger(__name__)
@@ -174,3 +181,26 @@ def versions_from_events(events: Iterable[dict[str, Any]]) -> dict[DocumentKey, 
         if key is not None:
             versions[key] = max(versions.get(key, 0), int(event["sequence"]))
     return versions
+
+
+# A video's address is its page in the video library of its locale (search/documents.py).
+VIDEO_LIBRARY_CONTENT_TYPE = "videos.VideoLibraryPage"
+
+
+def videos_under_changed_libraries(events: Iterable[dict[str, Any]]) -> dict[DocumentKey, int]:
+    """The videos whose address the events change, each at its current version.
+
+    A video library published (its slug may have changed), unpublished or deleted changes the
+    address of every video of its locale, which have no event of their own: they are rewritten
+    at the version they have (`sync(..., repair=True)`).
+    """
+    changed = {
+        event["data"]["locale"]
+        for event in events
+        if event.get("data", {}).get("content_type") == VIDEO_LIBRARY_CONTENT_TYPE
+    }
+    keys = [key for locale in changed for key in searchable_keys(locale) if key.type == VIDEO]
+    if not keys:
+        return {}
+    versions = current_versions(keys)  # before the documents (see current_versions)
+    return {key: versions.get(key, 0) for key in keys}

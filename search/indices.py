@@ -8,13 +8,16 @@ always name an alias with `require_alias`, so a write can never auto-create an i
 guessed mapping) when an index is swapped away underneath it.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 
-from .mappings import index_definition
+from .mappings import MAPPING_VERSION, index_definition
+
+logger = logging.getLogger(__name__)
 
 
 def locales() -> list[str]:
@@ -63,10 +66,20 @@ def alias_state(client: Elasticsearch, locale: str) -> AliasState:
     return AliasState(sorted(live), sorted(rebuilding), sorted(generations))
 
 
+def mapping_version(client: Elasticsearch, index: str) -> int:
+    """The `MAPPING_VERSION` an index (or the one behind an alias) was created with."""
+    [found] = client.indices.get_mapping(index=index).body.values()
+    return int(found["mappings"].get("_meta", {}).get("mapping_version", 1))
+
+
 def ensure_indices(client: Elasticsearch) -> None:
-    """Create generation 1 behind the alias of each locale that has no index yet."""
+    """Create generation 1 behind the alias of each locale that has no index yet, and give
+    the indices built with an older mapping its new fields."""
     for locale in locales():
-        if alias_state(client, locale).live:
+        state = alias_state(client, locale)
+        if state.live:
+            for name in [*state.live, *state.rebuilding]:
+                _add_new_fields(client, locale, name)
             continue
         definition = index_definition(locale)
         # The fixed name makes concurrent first starts harmless: one creates, one is told.
@@ -80,6 +93,38 @@ def ensure_indices(client: Elasticsearch) -> None:
         except BadRequestError as error:
             if error.error != "resource_already_exists_exception":
                 raise
+
+
+def _add_new_fields(client: Elasticsearch, locale: str, name: str) -> None:
+    """Add the fields of the current mapping that `name` lacks, so that the indexer's writes
+    (strict mapping) keep succeeding until `search_reindex` replaces the index.
+
+    The index keeps the version it was created with: `search_check` goes on reporting it, as
+    its documents only get the new fields when they are written again.
+    """
+    version = mapping_version(client, name)
+    if version >= MAPPING_VERSION:
+        return
+    properties = index_definition(locale)["mappings"]["properties"]
+    try:
+        client.indices.put_mapping(index=name, properties=properties)
+    except BadRequestError as error:  # not an addition: only a new index can have it
+        logger.error(
+            "%s has mapping version %d and cannot take version %d in place (%s): "
+            "run `manage.py search_reindex`",
+            name,
+            version,
+            MAPPING_VERSION,
+            error.message,
+        )
+        return
+    logger.warning(
+        "%s has mapping version %d: fields of version %d added; documents indexed before "
+        "lack them until `manage.py search_reindex`",
+        name,
+        version,
+        MAPPING_VERSION,
+    )
 
 
 def write_aliases(client: Elasticsearch) -> dict[str, list[str]]:

@@ -11,12 +11,20 @@ Why one index per locale rather than per-language fields in one shared index:
 Searching every language at once is a search over all the locales' aliases.
 
 Mappings are `dynamic: strict`: a document with a field not declared here is refused instead
-of silently growing the mapping.
+of silently growing the mapping. Each index records the `MAPPING_VERSION` it was created with
+(in the mapping's `_meta`): when the definition changes, the version goes up, the indexer adds
+new fields to the live index in place so that its writes keep succeeding, `search_check`
+reports the index as outdated, and `search_reindex` builds a new one from the database (the
+documents indexed before the upgrade lack the new fields until then).
 """
 
 from typing import Any
 
 from django.conf import settings
+
+# 1: the first mapping (indices created without a `_meta` version).
+# 2: `topics`, `kind` and `duration`.
+MAPPING_VERSION = 2
 
 # Analyzers named after the language code of the locale they serve; any other locale gets
 # `folded`. The filters come with Elasticsearch (and with our dev plugin, docker/elasticsearch).
@@ -84,6 +92,7 @@ def index_definition(language_code: str) -> dict[str, Any]:
         },
         "mappings": {
             "dynamic": "strict",
+            "_meta": {"mapping_version": MAPPING_VERSION},
             "properties": {
                 "type": {"type": "keyword"},  # "news" or "video"
                 "id": {"type": "integer"},  # the page's or the video's id
@@ -95,6 +104,9 @@ def index_definition(language_code: str) -> dict[str, Any]:
                 "shot_list": text(),
                 # Exact names for facets and the `tag` filter, analysed text for relevance.
                 "tags": {"type": "keyword", "fields": {"text": text()}},
+                "topics": {"type": "keyword"},  # slugs in the document's locale
+                "kind": {"type": "keyword"},  # a video's Video.Kind; none for news
+                "duration": {"type": "float"},  # a video's length in seconds
                 "date": {"type": "date", "format": "strict_date"},
                 "url": {"type": "keyword", "index": False, "doc_values": False},
                 "api_url": {"type": "keyword", "index": False, "doc_values": False},

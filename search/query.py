@@ -7,20 +7,26 @@ the same selection (search/documents.py).
 """
 
 import datetime
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.html import escape
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cms.videos.models import Video
 
 from .documents import NEWS, VIDEO
 from .indices import locales
 
 TYPES = (NEWS, VIDEO)
+KINDS = tuple(Video.Kind.values)  # only videos have a kind
 SORTS = ("relevance", "date")
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 50
@@ -29,7 +35,48 @@ MAX_RESULT_WINDOW = 1000
 MAX_QUERY_LENGTH = 500
 FACET_SIZE = 20
 EXCERPT_LENGTH = 160  # characters of a highlight
-PARAMETERS = ("q", "locale", "type", "tag", "from", "to", "page", "page_size", "sort")
+PARAMETERS = (
+    "q",
+    "locale",
+    "type",
+    "tag",
+    "topic",
+    "kind",
+    "duration",
+    "from",
+    "to",
+    "page",
+    "page_size",
+    "sort",
+)
+# A topic is asked for by its slug in the searched locale (core.Topic.slug: ASCII).
+TOPIC_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
+
+
+@dataclass(frozen=True)
+class DurationBucket:
+    """A range of video lengths a visitor can filter by: from `min` (included) to `max`
+    (excluded) seconds, open-ended where None."""
+
+    name: str
+    label: Promise  # for the portal's filter; the API gives the name
+    min: float | None
+    max: float | None
+
+    def __contains__(self, seconds: float) -> bool:
+        return (self.min is None or seconds >= self.min) and (
+            self.max is None or seconds < self.max
+        )
+
+
+# The one definition of the buckets, in the order facets list them; both backends use it.
+DURATION_BUCKETS = (
+    DurationBucket("short", gettext_lazy("Under 1 minute"), None, 60),
+    DurationBucket("medium", gettext_lazy("1 to 5 minutes"), 60, 5 * 60),
+    DurationBucket("long", gettext_lazy("5 to 20 minutes"), 5 * 60, 20 * 60),
+    DurationBucket("very-long", gettext_lazy("20 minutes or more"), 20 * 60, None),
+)
+DURATION_BUCKETS_BY_NAME = {bucket.name: bucket for bucket in DURATION_BUCKETS}
 
 
 @dataclass(frozen=True)
@@ -38,6 +85,9 @@ class SearchQuery:
     locale: str | None = None
     type: str | None = None
     tag: str | None = None
+    topic: str | None = None  # a topic's slug in the searched locale
+    kind: str | None = None  # one of KINDS: only videos match
+    duration: str | None = None  # the name of one of DURATION_BUCKETS: only videos match
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     page: int = 1
@@ -52,6 +102,10 @@ class SearchQuery:
     @property
     def by_date(self) -> bool:
         return self.sort == "date" or not self.text
+
+    @property
+    def duration_bucket(self) -> DurationBucket | None:
+        return DURATION_BUCKETS_BY_NAME[self.duration] if self.duration else None
 
 
 @dataclass(frozen=True)
@@ -90,7 +144,8 @@ def excerpt(source: dict[str, Any]) -> str:
 class SearchResults:
     count: int
     hits: list[SearchHit]
-    # facet name → [(value, count)], most frequent first
+    # facet name → [(value, count)]: most frequent first; years newest first, durations in
+    # the order of DURATION_BUCKETS. Values without a match are left out.
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
@@ -103,7 +158,14 @@ def parse_search_query(params: Mapping[str, str]) -> SearchQuery:
             "max": MAX_QUERY_LENGTH
         }
     values: dict[str, Any] = {"text": text}
-    for name, choices in (("locale", locales()), ("type", TYPES), ("sort", SORTS)):
+    choices_of = {
+        "locale": locales(),
+        "type": TYPES,
+        "kind": KINDS,
+        "duration": tuple(DURATION_BUCKETS_BY_NAME),
+        "sort": SORTS,
+    }
+    for name, choices in choices_of.items():
         value = params.get(name)
         if value is None or value == "":
             continue
@@ -115,6 +177,10 @@ def parse_search_query(params: Mapping[str, str]) -> SearchQuery:
         values[name] = value
     if params.get("tag"):
         values["tag"] = params["tag"]
+    if params.get("topic"):
+        if not TOPIC_SLUG.fullmatch(params["topic"]):
+            errors["topic"] = _("topic must be a slug: letters, digits, hyphens and underscores.")
+        values["topic"] = params["topic"]
     for name, attribute in (("from", "date_from"), ("to", "date_to")):
         if params.get(name):
             try:

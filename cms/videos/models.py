@@ -7,22 +7,29 @@ number of languages it is described in.
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
-from modelcluster.fields import ParentalKey
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
 from wagtail.models import (
     CollectionMember,
     DraftStateMixin,
     Orderable,
+    Page,
     RevisionMixin,
     TranslatableMixin,
 )
@@ -133,6 +140,15 @@ class Video(
 ):
     """A video asset as editors describe it, in one locale."""
 
+    class Kind(models.TextChoices):
+        """What sort of footage it is: the first thing a journalist filters a library by."""
+
+        REPORT = "report", _("Edited report")
+        B_ROLL = "b-roll", _("B-roll (raw footage)")
+        INTERVIEW = "interview", _("Interview")
+        PRESS_CONFERENCE = "press-conference", _("Press conference")
+        STATEMENT = "statement", _("Statement or speech")
+
     media = models.ForeignKey(
         VideoMedia,
         verbose_name=_("media"),
@@ -143,6 +159,10 @@ class Video(
     )
     title = models.CharField(_("title"), max_length=255)
     description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind, default=Kind.REPORT)
+    topics = ParentalManyToManyField(
+        "core.Topic", blank=True, related_name="+", verbose_name=_("topics")
+    )
     recording_date = models.DateField(_("recording date"), null=True, blank=True)
     location = models.CharField(_("location"), max_length=255, blank=True)
     credit = models.CharField(_("credit"), max_length=255, blank=True)
@@ -159,6 +179,8 @@ class Video(
     panels = [
         FieldPanel("title"),
         FieldPanel("description"),
+        FieldPanel("kind"),
+        FieldPanel("topics"),
         MultiFieldPanel(
             [FieldPanel("source_file"), VideoMediaPanel()],
             heading=_("Source file, renditions and player"),
@@ -183,6 +205,8 @@ class Video(
         TranslatableField("usage_terms"),
         TranslatableField("shot_list"),
         SynchronizedField("media"),
+        SynchronizedField("kind"),
+        SynchronizedField("topics"),
         SynchronizedField("recording_date"),
         SynchronizedField("credit"),
         SynchronizedField("copyright_notice"),
@@ -318,3 +342,54 @@ class ClipDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.rendition} {self.start}–{self.end} {self.downloaded_at}"
+
+
+class VideoLibraryPage(RoutablePageMixin, Page):
+    """The public video library of one locale, and each published video's page beneath it.
+
+    Videos are snippets, not pages: the library routes `<id>/<slug>/` to the video of that id
+    in the library's locale, so a video has one public address per language it is told in.
+    """
+
+    introduction = RichTextField(
+        _("introduction"), blank=True, features=["bold", "italic", "link"]
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+
+    parent_page_types = ["core.HomePage"]
+    subpage_types: list[str] = []
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("video library")
+        verbose_name_plural = _("video libraries")
+
+    @path("")
+    def library(self, request: HttpRequest) -> HttpResponse:
+        from .portal import library_view  # the views build on these models
+
+        return library_view(request, library=self)
+
+    @path("<int:pk>/")
+    @path("<int:pk>/<str:slug>/")
+    def video(self, request: HttpRequest, pk: int, slug: str = "") -> HttpResponseBase:
+        from .portal import video_view
+
+        return video_view(request, library=self, pk=pk, slug=slug)
+
+    def get_sitemap_urls(self, request: HttpRequest | None = None) -> list[dict[str, Any]]:
+        from .portal import library_sitemap_urls
+
+        return [*super().get_sitemap_urls(request), *library_sitemap_urls(self, request)]
+
+    def video_path(self, video: Video, request: HttpRequest | None = None) -> str:
+        """The address of `video`'s page in this library (relative to the site)."""
+        subpath = self.reverse_subpage("video", args=[video.pk, video_slug(video)])
+        return f"{self.get_url(request)}{subpath}"
+
+
+def video_slug(video: Video) -> str:
+    """The readable part of a video page's address, from its title (never stored: a title
+    may change, and the id alone finds the video)."""
+    return slugify(video.title)[:80] or "video"

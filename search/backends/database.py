@@ -9,7 +9,7 @@ hundred documents: matches are counted and faceted in Python.
 import datetime
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,12 +23,14 @@ from cms.videos.models import Video
 from ..documents import (
     NEWS,
     VIDEO,
-    news_document,
+    Document,
+    news_documents,
     searchable_news_pages,
     searchable_videos,
-    video_document,
+    video_documents,
 )
 from ..query import (
+    DURATION_BUCKETS,
     FACET_SIZE,
     MAX_RESULT_WINDOW,
     SearchHit,
@@ -46,9 +48,9 @@ class _Match:
 
 def search(query: SearchQuery) -> SearchResults:
     matches = [
-        *_matches(query, NEWS, searchable_news_pages(), NewsPage.objects.live(), news_document),
+        *_matches(query, NEWS, searchable_news_pages(), NewsPage.objects.live(), news_documents),
         *_matches(
-            query, VIDEO, searchable_videos(), Video.objects.filter(live=True), video_document
+            query, VIDEO, searchable_videos(), Video.objects.filter(live=True), video_documents
         ),
     ]
     if query.by_date:
@@ -65,17 +67,21 @@ def search(query: SearchQuery) -> SearchResults:
 
 def _matches(
     query: SearchQuery,
-    kind: str,
+    document_type: str,
     searchable: QuerySet[Any],
     searched: QuerySet[Any],
-    document: Any,
+    documents: Callable[[Iterable[Any]], Iterator[Document]],
 ) -> list[_Match]:
-    if query.type not in (None, kind):
+    if query.type not in (None, document_type):
         return []
+    if document_type != VIDEO and (query.kind or query.duration):
+        return []  # only videos have a kind and a duration
     if query.locale:
         searchable = searchable.filter(locale__language_code=query.locale)
     if query.tag:
         searchable = searchable.filter(tagged_items__tag__name=query.tag)
+    if query.kind:
+        searchable = searchable.filter(kind=query.kind)
     ranks: dict[int, float] = {}
     if query.text:
         # Wagtail's backend can only filter on its indexed fields: it ranks `searched`, and
@@ -85,12 +91,22 @@ def _matches(
         ]
         ranks = {item.pk: 1 / (position + 1) for position, item in enumerate(found)}
         searchable = searchable.filter(pk__in=ranks)
-    matches = []
-    for item in searchable.distinct():
-        source = document(item).source
-        if _in_date_range(source["date"], query):
-            matches.append(_Match(ranks.get(item.pk, 0.0), source))
-    return matches
+    # The topic (a slug in the document's locale) and the duration are read from the
+    # documents, as the index would.
+    return [
+        _Match(ranks.get(document.key.pk, 0.0), document.source)
+        for document in documents(searchable.distinct())
+        if _in_date_range(document.source["date"], query)
+        and (query.topic is None or query.topic in document.source["topics"])
+        and _in_duration_bucket(document.source["duration"], query)
+    ]
+
+
+def _in_duration_bucket(duration: float | None, query: SearchQuery) -> bool:
+    bucket = query.duration_bucket
+    if bucket is None:
+        return True
+    return duration is not None and duration in bucket
 
 
 def _in_date_range(date: str | None, query: SearchQuery) -> bool:
@@ -103,20 +119,36 @@ def _in_date_range(date: str | None, query: SearchQuery) -> bool:
 
 
 def _facets(sources: Iterable[dict[str, Any]]) -> dict[str, list[tuple[str, int]]]:
-    counters: dict[str, Counter[str]] = {name: Counter() for name in ("type", "locale", "tag")}
+    counters: dict[str, Counter[str]] = {
+        name: Counter() for name in ("type", "locale", "tag", "topic", "kind")
+    }
     years: Counter[str] = Counter()
+    durations: Counter[str] = Counter()
     for source in sources:
         counters["type"][source["type"]] += 1
         counters["locale"][source["locale"]] += 1
         counters["tag"].update(source["tags"])
+        counters["topic"].update(source["topics"])
+        if source["kind"]:
+            counters["kind"][source["kind"]] += 1
         if source["date"]:
             years[source["date"][:4]] += 1
+        if source["duration"] is not None:
+            durations.update(
+                bucket.name for bucket in DURATION_BUCKETS if source["duration"] in bucket
+            )
     facets = {
         name: sorted(counter.items(), key=lambda item: (-item[1], item[0]))
         for name, counter in counters.items()
     }
     facets["tag"] = facets["tag"][:FACET_SIZE]
+    facets["topic"] = facets["topic"][:FACET_SIZE]
     facets["year"] = sorted(years.items(), reverse=True)
+    facets["duration"] = [
+        (bucket.name, durations[bucket.name])
+        for bucket in DURATION_BUCKETS
+        if durations[bucket.name]
+    ]
     return facets
 
 

@@ -4,15 +4,21 @@ from typing import Any
 
 from ..client import elasticsearch_client, is_transient
 from ..indices import search_targets
-from ..query import EXCERPT_LENGTH, FACET_SIZE, SearchHit, SearchQuery, SearchResults
+from ..query import (
+    DURATION_BUCKETS,
+    EXCERPT_LENGTH,
+    FACET_SIZE,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+)
 
 # Where the words count most: a title or tag match says more than one deep in the body.
 TEXT_FIELDS = ["title^4", "tags.text^3", "standfirst^2", "shot_list^1.5", "body"]
 # The first of these with a match gives the result's highlight.
 HIGHLIGHT_FIELDS = ("standfirst", "body", "shot_list", "title")
-EMPTY_FACETS: dict[str, dict[str, list[Any]]] = {
-    name: {"buckets": []} for name in ("type", "locale", "tag", "year")
-}
+FACETS = ("type", "locale", "tag", "topic", "kind", "duration", "year")
+EMPTY_FACETS: dict[str, dict[str, list[Any]]] = {name: {"buckets": []} for name in FACETS}
 
 
 class SearchUnavailable(Exception):  # a state of the cluster
@@ -45,6 +51,18 @@ def search(query: SearchQuery) -> SearchResults:
                 "type": {"terms": {"field": "type"}},
                 "locale": {"terms": {"field": "locale"}},
                 "tag": {"terms": {"field": "tags", "size": FACET_SIZE}},
+                "topic": {"terms": {"field": "topics", "size": FACET_SIZE}},
+                "kind": {"terms": {"field": "kind"}},
+                "duration": {
+                    "range": {
+                        "field": "duration",
+                        # `from` included, `to` excluded, as DURATION_BUCKETS has them.
+                        "ranges": [
+                            _bounds({"key": bucket.name, "from": bucket.min, "to": bucket.max})
+                            for bucket in DURATION_BUCKETS
+                        ],
+                    }
+                },
                 "year": {
                     "date_histogram": {
                         "field": "date",
@@ -67,6 +85,7 @@ def search(query: SearchQuery) -> SearchResults:
             name: [
                 (bucket.get("key_as_string", bucket["key"]), bucket["doc_count"])
                 for bucket in aggregation["buckets"]
+                if bucket["doc_count"]  # a range aggregation lists its empty buckets too
             ]
             # No aggregations at all when no index exists yet.
             for name, aggregation in response.body.get("aggregations", EMPTY_FACETS).items()
@@ -80,6 +99,13 @@ def _query(query: SearchQuery) -> dict[str, Any]:
         filters.append({"term": {"type": query.type}})
     if query.tag:
         filters.append({"term": {"tags": query.tag}})
+    if query.topic:
+        filters.append({"term": {"topics": query.topic}})
+    if query.kind:
+        filters.append({"term": {"kind": query.kind}})
+    if query.duration_bucket:
+        bucket = query.duration_bucket
+        filters.append({"range": {"duration": _bounds({"gte": bucket.min, "lt": bucket.max})}})
     if query.date_from or query.date_to:
         dates = {"gte": query.date_from, "lte": query.date_to}
         filters.append(
@@ -111,6 +137,11 @@ def _query(query: SearchQuery) -> dict[str, Any]:
             "filter": filters,
         }
     }
+
+
+def _bounds(bounds: dict[str, Any]) -> dict[str, Any]:
+    """A range without its open bounds (None)."""
+    return {name: value for name, value in bounds.items() if value is not None}
 
 
 def _sort(query: SearchQuery) -> list[Any]:

@@ -117,7 +117,10 @@ def test_live_responses_match_the_document(client, demo):
         ("/api/v2/search/?q=chiefs+of+defence&locale=en", 200),
         ("/api/v2/search/?type=video&sort=date&from=2020-01-01&page_size=2", 200),
         ("/api/v2/search/?q=défense&page=2", 200),
+        ("/api/v2/search/?type=video&kind=b-roll&duration=short&locale=fr", 200),
+        ("/api/v2/search/?topic=sample-footage&locale=en", 200),
         ("/api/v2/search/?sort=best", 400),
+        ("/api/v2/search/?kind=documentary&duration=forever", 400),
         ("/api/v2/schema/", 200),
     ]
     for url, expected_status in urls_and_statuses:

@@ -6,19 +6,26 @@ RabbitMQ consumer does), and the results are read back through `/api/v2/search/`
 "not found" sits beside a query that finds something, so none passes on an empty index.
 """
 
+import io
+
 import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from elasticsearch import Elasticsearch
 from wagtail.models import Locale, PageViewRestriction
 
+from cms.core.models import Topic
 from cms.news.models import NewsIndexPage, NewsPage
-from cms.videos.models import ShotListEntry, Video
+from cms.videos.models import ShotListEntry, Video, VideoMedia
 from pipeline.consumers import Outcome, process_events
 from pipeline.events import cloudevent
 from pipeline.models import OutboxEvent
-from search.documents import NEWS, DocumentKey
+from search.documents import NEWS, VIDEO, DocumentKey, all_documents, documents_for
 from search.indexer import Operation, sync, write
-from search.indices import alias
+from search.indices import alias, mapping_version, physical_name
+from search.mappings import MAPPING_VERSION, index_definition
 from tests.integration.helpers import index_outbox, publish_news_page
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +67,7 @@ def test_french_finds_inflections_accents_and_compounds(
     other = publish_news_page(french_news_index, "budget", "Le budget de la défense", "Chiffres.")
     index_outbox(indices, search_prefix)
 
-    for words in ("reunion", "réunions", "etat-major", "état major", "ETAT MAJOR"):
+    for words in ("reunion", "réunions", "etat major", "etat-major", "état major", "ETAT MAJOR"):
         assert _found(client, q=words, locale="fr") == [page.pk], words
     assert _found(client, q="budget", locale="fr") == [other.pk]
     assert _found(client, q="réunion budget", locale="fr") == []  # every word must match
@@ -184,3 +191,136 @@ def test_a_video_is_indexed_when_published_and_removed_when_unpublished_or_delet
         "cms.video.published",
         "cms.video.deleted",
     ]
+
+
+def test_a_videos_kind_and_topics_reach_the_index_when_it_is_published(
+    client, indices, search_prefix
+):
+    english = Locale.objects.get(language_code="en")
+    defence = Topic.objects.create(name="Defence", slug="defence", locale=english)
+    media = VideoMedia.objects.create(source="videos/originals/x.mp4", duration=75.0)
+    video = Video(title="Air policing", locale=english, media=media, kind=Video.Kind.B_ROLL)
+    video.save()
+    video.save_revision().publish()
+    index_outbox(indices, search_prefix)
+    assert _found(client, kind="b-roll", duration="medium") == [video.pk]
+    assert _found(client, topic="defence") == []
+
+    # An editor's draft changes nothing in the index; its publication does.
+    video.kind = Video.Kind.INTERVIEW
+    video.topics = [defence]
+    video.save_revision()
+    index_outbox(indices, search_prefix)
+    assert _found(client, kind="b-roll") == [video.pk]
+    assert _found(client, kind="interview") == []
+
+    Video.objects.get(pk=video.pk).get_latest_revision().publish()
+    index_outbox(indices, search_prefix)
+    assert _found(client, kind="b-roll") == []
+    assert _found(client, kind="interview", topic="defence") == [video.pk]
+    source = indices.get(index=alias("en"), id=DocumentKey(VIDEO, video.pk).id)["_source"]
+    assert (source["kind"], source["topics"], source["duration"]) == (
+        "interview",
+        ["defence"],
+        75.0,
+    )
+
+
+def test_documents_are_built_with_a_fixed_number_of_queries(news_index):
+    """Topics (in each document's language) and video libraries are read once per batch."""
+    english, french = (
+        Locale.objects.get(language_code="en"),
+        Locale.objects.get(language_code="fr"),
+    )
+    topic = Topic.objects.create(name="Cyber defence", slug="cyber-defence", locale=english)
+    translated = topic.copy_for_translation(french)
+    translated.slug = "cyberdefense"
+    translated.save()
+
+    def add_content(n: int) -> None:
+        publish_news_page(news_index, f"cyber-{n}", f"Cyber {n}", topics=[topic])
+        video = Video(title=f"Cyber {n}", locale=french, topics=[topic])
+        video.save()
+        video.save_revision().publish()
+
+    def queries(locale: str) -> tuple[int, list[dict]]:
+        with CaptureQueriesContext(connection) as captured:
+            sources = [document.source for document in all_documents(locale)]
+        return len(captured), sources
+
+    add_content(0)
+    few_en, _ = queries("en")
+    few_fr, _ = queries("fr")
+    for n in range(1, 6):
+        add_content(n)
+    many_en, sources_en = queries("en")
+    many_fr, sources_fr = queries("fr")
+    assert (many_en, many_fr) == (few_en, few_fr)
+    assert len(sources_en) == len(sources_fr) == 6
+    assert {tuple(source["topics"]) for source in sources_en} == {("cyber-defence",)}
+    assert {tuple(source["topics"]) for source in sources_fr} == {("cyberdefense",)}
+    keys = [DocumentKey.from_id(f"{s['type']}-{s['id']}") for s in sources_en + sources_fr]
+    with CaptureQueriesContext(connection) as captured:
+        assert len(documents_for(keys)) == 12
+    assert len(captured) <= few_en + few_fr
+
+
+def _create_index_of_mapping_version_1(client: Elasticsearch, locale: str) -> str:
+    """The index a release before topics, kind and duration created (no `_meta` version)."""
+    definition = index_definition(locale)
+    mappings = {key: value for key, value in definition["mappings"].items() if key != "_meta"}
+    mappings["properties"] = {
+        name: field
+        for name, field in mappings["properties"].items()
+        if name not in ("topics", "kind", "duration")
+    }
+    name = physical_name(locale, 1)
+    client.indices.create(
+        index=name,
+        settings=definition["settings"],
+        mappings=mappings,
+        aliases={alias(locale): {}},
+    )
+    return name
+
+
+def test_an_index_of_the_previous_mapping_takes_writes_until_search_reindex_replaces_it(
+    client, indices, search_prefix, news_index
+):
+    old_index = _create_index_of_mapping_version_1(indices, "en")
+    assert mapping_version(indices, alias("en")) == 1
+    topic = Topic.objects.create(
+        name="Energy security", slug="energy", locale=Locale.objects.get(language_code="en")
+    )
+    # Indexed by the previous release: a document without the new fields.
+    before = publish_news_page(news_index, "before", "Energy security before", topics=[topic])
+    key = DocumentKey(NEWS, before.pk)
+    old_source = {
+        name: value
+        for name, value in documents_for([key])[key].source.items()
+        if name not in ("topics", "kind", "duration")
+    }
+    write(indices, [Operation(alias("en"), key.id, 1, old_source)])
+    OutboxEvent.objects.update(sent_at=timezone.now())
+
+    # The new release's indexer adds the new fields to the old index: its writes succeed.
+    after = publish_news_page(news_index, "after", "Energy security after", topics=[topic])
+    assert index_outbox(indices, search_prefix) == [Outcome.HANDLED]
+    assert sorted(_found(client, q="energy security")) == sorted([before.pk, after.pk])
+    assert _found(client, topic="energy") == [after.pk]  # `before` lacks its topics
+    assert mapping_version(indices, alias("en")) == 1
+
+    output = io.StringIO()
+    with pytest.raises(CommandError, match="differs"):
+        call_command("search_check", stdout=output)
+    assert "en: 2 searchable, 2 indexed" in output.getvalue()
+    assert "outdated mapping: version 1" in output.getvalue()
+    assert "run search_reindex" in output.getvalue()
+    with pytest.raises(CommandError):  # --fix cannot give old documents the new fields
+        call_command("search_check", fix=True, stdout=io.StringIO())
+
+    call_command("search_reindex", locale=["en"], grace=0, stdout=io.StringIO())
+    assert mapping_version(indices, alias("en")) == MAPPING_VERSION
+    assert not indices.indices.exists(index=old_index)
+    assert sorted(_found(client, topic="energy")) == sorted([before.pk, after.pk])
+    call_command("search_check", stdout=io.StringIO())  # no difference left

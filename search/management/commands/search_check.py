@@ -10,6 +10,7 @@ from search.client import elasticsearch_client
 from search.documents import current_versions
 from search.indexer import sync
 from search.indices import locales
+from search.mappings import MAPPING_VERSION
 
 SHOWN = 20  # ids listed per kind of difference
 
@@ -17,7 +18,8 @@ SHOWN = 20  # ids listed per kind of difference
 class Command(BaseCommand):
     help = (
         "List documents missing from the index, indexed but no longer searchable, or indexed "
-        "at an older version. Exits with status 1 when there is any difference."
+        "at an older version, and indices built with an older mapping (run search_reindex). "
+        "Exits with status 1 when there is any difference."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,6 +43,13 @@ class Command(BaseCommand):
                 if ids:
                     more = f" (+{len(ids) - SHOWN} more)" if len(ids) > SHOWN else ""
                     self.stdout.write(f"  {kind}: {len(ids)}: {' '.join(ids[:SHOWN])}{more}")
+            if differences.outdated:
+                self.stdout.write(
+                    f"  outdated mapping: version {differences.mapping_version}, this release "
+                    f"writes version {MAPPING_VERSION}: run search_reindex"
+                )
+                differing += 1
+                continue  # the rebuild rewrites every document
             if differences and options["fix"]:
                 keys = differences.keys()
                 versions = current_versions(keys)
