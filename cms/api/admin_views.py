@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from wagtail.models import Page
 
+from cms.core.ranges import ranged_file_response
 from cms.videos.models import Video
 from cms.videos.services import video_file
 
 from .downloads import version_filename
 from .preview import preview_token_create
-from .ranges import ranged_file_response
 
 
 def headless_preview(request: HttpRequest, page_id: int) -> HttpResponseRedirect:

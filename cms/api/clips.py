@@ -5,6 +5,7 @@ logged (who, what, which range, when).
 """
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
@@ -21,8 +22,11 @@ from cms.videos.models import Clip, Video
 from .downloads import SignedInAPIView
 
 
-def clip_representation(request: Request, clip: Clip) -> dict[str, Any]:
+def clip_representation(request: Request, clip: Clip, video: Video) -> dict[str, Any]:
+    """The clip as asked for through `video` (one language's version of the media): its
+    status and download URLs name that video, which the download log records."""
     ready = clip.status == Clip.Status.READY
+    through = f"?{urlencode({'video': video.pk})}"
     return {
         "id": str(clip.pk),
         "rendition": clip.rendition,
@@ -31,11 +35,26 @@ def clip_representation(request: Request, clip: Clip) -> dict[str, Any]:
         "status": clip.status,
         "progress": clip.progress,
         "error": clip.error,
-        "status_url": get_full_url(request, reverse("clip_status", args=[clip.pk])),
+        "status_url": get_full_url(request, reverse("clip_status", args=[clip.pk]) + through),
         "download_url": (
-            get_full_url(request, reverse("clip_download", args=[clip.pk])) if ready else None
+            get_full_url(request, reverse("clip_download", args=[clip.pk]) + through)
+            if ready
+            else None
         ),
     }
+
+
+def published_video_of(request: Request, clip: Clip) -> Video:
+    """The published video the clip is asked about (`?video=`, else its media's first);
+    Http404 when it is not published (any more): a clip is only as public as its video."""
+    videos = Video.objects.filter(media_id=clip.media_id, live=True)
+    wanted = request.GET.get("video", "")
+    if wanted:
+        videos = videos.filter(pk=int(wanted)) if wanted.isdigit() else videos.none()
+    video = videos.order_by("pk").first()
+    if video is None:
+        raise Http404(_("No such clip, or its video is not published."))
+    return video
 
 
 class VideoClipsView(SignedInAPIView):
@@ -52,7 +71,7 @@ class VideoClipsView(SignedInAPIView):
         clip, _created = clip_request(
             video, data["start"], data["end"], str(data.get("rendition", "720p"))
         )
-        body = clip_representation(request, clip)
+        body = clip_representation(request, clip, video)
         return Response(
             body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]}
         )
@@ -63,7 +82,7 @@ class ClipStatusView(SignedInAPIView):
         clip = Clip.objects.filter(pk=pk).first()
         if clip is None:
             raise Http404(_("No such clip."))
-        return Response(clip_representation(request, clip))
+        return Response(clip_representation(request, clip, published_video_of(request, clip)))
 
 
 class ClipDownloadView(SignedInAPIView):
@@ -71,9 +90,9 @@ class ClipDownloadView(SignedInAPIView):
         clip = Clip.objects.filter(pk=pk, status=Clip.Status.READY).select_related("media").first()
         if clip is None:
             raise Http404(_("No such clip, or it is not ready yet."))
-        video = clip.media.videos.order_by("pk").first()
+        video = published_video_of(request, clip)
         clip_download_log(clip, video, request.user)
-        filename = f"{(video.title if video else 'clip')[:60]} {clip.start}-{clip.end}.mp4"
+        filename = f"{video.title[:60]} {clip.start}-{clip.end}.mp4"
         return FileResponse(clip.file.open("rb"), as_attachment=True, filename=filename)
 
 

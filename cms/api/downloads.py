@@ -18,43 +18,33 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cms.core.ranges import is_first_request, ranged_file_response
+from cms.videos.access import DownloadRefused, Refusal, check_download_allowed
 from cms.videos.models import Video
 from cms.videos.services import video_download_log, video_file
 
 from .errors import error_response, validation_error_response
-from .ranges import is_first_request, ranged_file_response
 
 
 class SignedInAPIView(APIView):
-    """JSON errors in the API's shape; 401 for anonymous callers."""
+    """JSON errors in the API's shape; 401 for anonymous callers, 403 for unverified ones."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        if not request.user.is_authenticated:
-            raise NotSignedIn
-        if not (request.user.is_staff or getattr(request.user, "is_verified", False)):
-            raise NotVerified
+        check_download_allowed(request.user)
 
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, NotSignedIn):
-            message = _("Sign in with your media account to download videos.")
-            return error_response(message, status.HTTP_401_UNAUTHORIZED)
-        if isinstance(exc, NotVerified):
-            message = _("Confirm your email address (see your account page) to download videos.")
-            return error_response(message, status.HTTP_403_FORBIDDEN)
+        if isinstance(exc, DownloadRefused):
+            code = {
+                Refusal.NOT_SIGNED_IN: status.HTTP_401_UNAUTHORIZED,
+                Refusal.NOT_VERIFIED: status.HTTP_403_FORBIDDEN,
+            }[exc.refusal]
+            return error_response(exc.refusal.message, code)
         if isinstance(exc, Http404):
             return error_response(str(exc), status.HTTP_404_NOT_FOUND)
         if isinstance(exc, ValidationError):
             return validation_error_response(exc)
         return super().handle_exception(exc)
-
-
-class NotSignedIn(Exception):
-    pass
-
-
-class NotVerified(Exception):
-    pass
 
 
 class VideoDownloadView(SignedInAPIView):

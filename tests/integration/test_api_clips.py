@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 from django.utils import timezone
+from wagtail.models import Locale
 
 from cms.videos.models import Clip, ClipDownload
 from pipeline.media.processing import create_clip
@@ -93,6 +94,39 @@ def test_the_same_frames_are_cut_once_then_downloaded_and_logged(
     [log] = ClipDownload.objects.all()
     assert (str(log.user), log.video, log.rendition) == ("reporter", video, "360p")
     assert (float(log.start), float(log.end)) == (0.5, 1.5)
+
+
+def test_a_clip_is_logged_against_the_language_version_it_was_asked_through(journalist, video):
+    french = video.copy_for_translation(Locale.objects.get(language_code="fr"))
+    french.save()
+    french.save_revision().publish()
+    asked = _ask(journalist, french, start=0, end=1, rendition="360p").json()
+    assert asked["status_url"].endswith(f"/api/v2/clips/{asked['id']}/?video={french.pk}")
+    create_clip(Clip.objects.get())
+    status = journalist.get(asked["status_url"]).json()
+    assert status["download_url"].endswith(f"/download/?video={french.pk}")
+    assert journalist.get(status["download_url"]).status_code == 200
+    [log] = ClipDownload.objects.all()
+    assert log.video == french
+
+
+def test_a_clip_is_gone_once_its_video_is_unpublished(journalist, video):
+    french = video.copy_for_translation(Locale.objects.get(language_code="fr"))
+    french.save()
+    french.save_revision().publish()
+    asked = _ask(journalist, video, start=0, end=1, rendition="360p").json()
+    clip = Clip.objects.get()
+    create_clip(clip)
+    urls = [f"/api/v2/clips/{clip.pk}/download/?video={video.pk}", asked["status_url"]]
+    assert [journalist.get(url).status_code for url in urls] == [200, 200]
+    video.unpublish()  # the French version stays published, the English one is gone
+    assert [journalist.get(url).status_code for url in urls] == [404, 404]
+    assert journalist.get(f"/api/v2/clips/{clip.pk}/?video={french.pk}").status_code == 200
+    french.unpublish()
+    for url in (f"/api/v2/clips/{clip.pk}/", f"/api/v2/clips/{clip.pk}/download/"):
+        assert journalist.get(url).status_code == 404
+    assert journalist.get(f"/api/v2/clips/{clip.pk}/?video=abc").status_code == 404
+    assert ClipDownload.objects.count() == 1
 
 
 def test_a_clip_of_the_original_is_encoded_over_the_range(journalist, video):
