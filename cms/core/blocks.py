@@ -47,6 +47,9 @@ class ImageBlock(blocks.StructBlock):
 
 
 class VideoBlock(blocks.StructBlock):
+    """A video in an article: played in the reader's language when it is translated, and
+    only while it is published and ready (otherwise the block shows nothing)."""
+
     video = SnippetChooserBlock("videos.Video", label=_("video"))
     caption = blocks.CharBlock(label=_("caption"), required=False, max_length=300)
 
@@ -54,6 +57,13 @@ class VideoBlock(blocks.StructBlock):
         icon = "media"
         label = _("Video")
         template = "core/blocks/video.html"
+
+    def get_context(self, value: Any, parent_context: dict | None = None) -> dict:
+        from cms.videos.portal import embedded_video  # videos build on these blocks' app
+
+        context = super().get_context(value, parent_context)
+        context.update(embedded_video(value["video"]))
+        return context
 
 
 class RelatedLinkBlock(blocks.StructBlock):

@@ -7,7 +7,6 @@ is the source, the English one a synchronised translation that the admin can kee
 
 import json
 import logging
-import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -23,11 +22,15 @@ from django.utils.text import slugify
 from wagtail.models import Locale, Page, Site, TranslatableMixin
 from wagtail_localize.models import Translation, TranslationSource
 
-from cms.core.models import Country, HomePage, Person, Taxonomy, Topic
+from cms.core.models import Country, HomePage, HomePageFeaturedVideo, Person, Taxonomy, Topic
 from cms.news.models import NewsIndexPage, NewsPage
-from cms.videos.models import ShotListEntry, Video
-from cms.videos.services import video_media_create, video_source_uploaded
-from pipeline.media.probe import probe
+from cms.videos.models import ShotListEntry, Video, VideoLibraryPage, VideoMedia
+from cms.videos.services import (
+    video_media_create,
+    video_media_probe_stored,
+    video_source_uploaded,
+)
+from pipeline.media.probe import InvalidMedia, probe
 
 logger = logging.getLogger(__name__)
 
@@ -144,11 +147,16 @@ def load_demo_content() -> dict[str, Any]:
         _point_site_at_demo_address()
         terms = _load_taxonomies(seed, english, french)
         videos = [_load_video(demo, english, french) for demo in DEMO_VIDEOS]
-        home = HomePage.objects.get(locale=english, depth=2)
-        _translate(home, french, {"Newsroom": "Newsroom", home.slug: home.slug})
+        home = _home_page(english)
+        _translate(
+            home, french, {"Newsroom": "Newsroom", home.slug: home.slug, **HOME_INTRODUCTION}
+        )
         news_index = _news_index(home, english, french)
         article = _load_article(seed, terms, news_index, english, french)
-    return {"article": article, "news_index": news_index, "videos": videos}
+        library = _video_library(home, english, french)
+        _classify_videos(videos)
+        _feature_videos(home, videos[:1], french)
+    return {"article": article, "news_index": news_index, "library": library, "videos": videos}
 
 
 def _point_site_at_demo_address() -> None:
@@ -217,10 +225,8 @@ def _load_video(demo: DemoVideo, english: Locale, french: Locale) -> Video:
         path = SAMPLE_MEDIA_DIR / demo.filename
         if not path.is_file():
             raise DemoContentError(f"sample video missing: {path} (check out ../shared)")
-        # ffmpeg is not needed to run the demo: without ffprobe the samples stay unprobed.
-        probed = probe(path) if shutil.which("ffprobe") else None
-        if probed is None:
-            logger.warning("ffprobe not found: %s is stored without its probe data", path.name)
+        # Without ffmpeg installed, PyAV probes and imageio-ffmpeg's binary transcodes.
+        probed = probe(path)
         with path.open("rb") as source:
             media = video_media_create(upload=File(source, name=demo.filename), probed=probed)
         video = Video(
@@ -243,6 +249,8 @@ def _load_video(demo: DemoVideo, english: Locale, french: Locale) -> Video:
         video.save()
         video.save_revision().publish()
         video_source_uploaded(video)
+    else:
+        _process_stored_unprobed(video)
     strings = {
         demo.title["en"]: demo.title["fr"],
         demo.description["en"]: demo.description["fr"],
@@ -252,6 +260,20 @@ def _load_video(demo: DemoVideo, english: Locale, french: Locale) -> Video:
     }
     _translate(video, french, strings)
     return video
+
+
+def _process_stored_unprobed(video: Video) -> None:
+    """A sample an earlier run stored unprobed (it had no ffprobe, and nothing stood in for
+    it yet) is probed now and announced as a fresh upload is, so that it gets processed."""
+    media = video.media
+    if media is None or media.duration is not None or media.status != VideoMedia.Status.UPLOADED:
+        return
+    try:
+        video_media_probe_stored(media=media)
+    except InvalidMedia as error:
+        raise DemoContentError(f"stored sample {media} cannot be probed: {error}") from error
+    video_source_uploaded(video)
+    logger.info("probed %s, stored earlier without its probe data", media)
 
 
 # --- Pages ---------------------------------------------------------------------------------
@@ -268,6 +290,61 @@ def _news_index(home: HomePage, english: Locale, french: Locale) -> NewsIndexPag
         news_index.save_revision().publish()
     _translate(news_index, french, {"News": "Actualités", "news": "actualites"})
     return news_index
+
+
+# The seed portal's own words (../shared/seed), and their English.
+HOME_INTRODUCTION = {
+    "Access NATO’s official media resources. Professional-quality content on the latest news. "
+    "The reference for media professionals.": "Accédez aux ressources médiatiques officielles de "
+    "l'OTAN. Un contenu de qualité professionnelle, diffusé sur les dernières actualités. La "
+    "référence pour les professionnels des médias.",
+}
+
+
+def _home_page(english: Locale) -> HomePage:
+    home = HomePage.objects.get(locale=english, depth=2)
+    if not home.introduction:
+        home.introduction = "".join(_paragraph(text) for text in HOME_INTRODUCTION)
+        home.save_revision().publish()
+    return home
+
+
+def _video_library(home: HomePage, english: Locale, french: Locale) -> VideoLibraryPage:
+    key = _key("VideoLibraryPage")
+    library = VideoLibraryPage.objects.filter(translation_key=key, locale=english).first()
+    if library is None:
+        library = VideoLibraryPage(
+            title="Videos", slug="videos", translation_key=key, locale=english
+        )
+        home.add_child(instance=library)
+        library.save_revision().publish()
+    _translate(library, french, {"Videos": "Vidéos", "videos": "videos"})
+    return library
+
+
+# The samples are raw footage, filed under a topic of their own.
+SAMPLE_TOPIC = {"en": "Sample footage", "fr": "Images d’exemple"}
+
+
+def _classify_videos(videos: list[Video]) -> None:
+    topic = _term(Topic, SAMPLE_TOPIC["en"], SAMPLE_TOPIC)
+    for video in videos:
+        for translation in video.get_translations(inclusive=True):
+            if translation.kind != Video.Kind.B_ROLL or not translation.topics.exists():
+                translation.kind = Video.Kind.B_ROLL
+                translation.topics.set([topic])
+                translation.save()
+                if translation.live:
+                    translation.save_revision().publish()
+
+
+def _feature_videos(home: HomePage, videos: list[Video], french: Locale) -> None:
+    """The home page of each language puts the first sample forward (chosen once)."""
+    for page in (home, home.get_translation(french).specific):
+        if not page.featured_videos.exists():
+            # Through a published revision: publishing an older one would drop them.
+            page.featured_videos = [HomePageFeaturedVideo(video=video) for video in videos]
+            page.save_revision().publish()
 
 
 def _paragraph(text: str) -> str:

@@ -1,11 +1,15 @@
 """The home page and the taxonomies shared by news and videos (translatable snippets)."""
 
+from typing import Any
+
 from django.db import models
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField
-from wagtail.models import Page, TranslatableMixin
+from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
 
@@ -17,7 +21,17 @@ class HomePage(Page):
         help_text=_("A short text shown at the top of the home page."),
     )
 
-    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("introduction"),
+        InlinePanel(
+            "featured_videos",
+            heading=_("Featured videos"),
+            label=_("Featured video"),
+            max_num=4,
+            help_text=_("Shown first on the home page; the latest videos follow."),
+        ),
+    ]
     api_fields = [APIField("introduction")]
 
     parent_page_types = ["wagtailcore.Page"]
@@ -25,6 +39,27 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
         verbose_name_plural = _("home pages")
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from .portal import home_context  # the portal builds on every app's models
+
+        return {**super().get_context(request, *args, **kwargs), **home_context(home=self)}
+
+
+class HomePageFeaturedVideo(Orderable):
+    """A video the press office puts forward on the home page; shown in the visitor's language
+    when it is translated, and only while it is published."""
+
+    page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_videos")
+    video = models.ForeignKey(
+        "videos.Video", verbose_name=_("video"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    panels = [FieldPanel("video")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("featured video")
+        verbose_name_plural = _("featured videos")
 
 
 class Taxonomy(TranslatableMixin, index.Indexed, models.Model):

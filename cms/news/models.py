@@ -2,10 +2,8 @@
 
 from typing import Any
 
-from django.core.paginator import Page as PaginatorPage
-from django.core.paginator import Paginator
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -13,6 +11,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Page
@@ -21,10 +20,10 @@ from wagtail.search import index
 from cms.api.fields import TaxonomyTermsField
 from cms.core.blocks import BodyBlock
 
-NEWS_PER_PAGE = 12
 
+class NewsIndexPage(RoutablePageMixin, Page):
+    """The news listing of one language, with its filters, and its Atom feeds."""
 
-class NewsIndexPage(Page):
     introduction = RichTextField(
         _("introduction"), blank=True, features=["bold", "italic", "link"]
     )
@@ -39,17 +38,25 @@ class NewsIndexPage(Page):
         verbose_name = _("news index")
         verbose_name_plural = _("news indexes")
 
-    def paginated_news(self, page_number: Any) -> PaginatorPage:
-        """The live articles under this index, newest first, one page of the listing."""
-        from .selectors import live_news_pages  # selectors build on this module
-
-        paginator = Paginator(live_news_pages(parent=self), NEWS_PER_PAGE)
-        return paginator.get_page(page_number)
-
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context(request, *args, **kwargs)
-        context["news_pages"] = self.paginated_news(request.GET.get("page"))
-        return context
+        from .portal import news_listing_context  # the portal builds on these models
+
+        return {
+            **super().get_context(request, *args, **kwargs),
+            **news_listing_context(request, index=self),
+        }
+
+    @path("feed/")
+    def feed(self, request: HttpRequest) -> HttpResponse:
+        from .feeds import NewsFeed
+
+        return NewsFeed(index=self)(request)
+
+    @path("feed/topics/<str:topic>/")
+    def topic_feed(self, request: HttpRequest, topic: str) -> HttpResponse:
+        from .feeds import NewsFeed
+
+        return NewsFeed(index=self, topic_slug=topic)(request)
 
 
 class NewsPageTag(TaggedItemBase):
@@ -128,6 +135,14 @@ class NewsPage(Page):
 
     parent_page_types = ["news.NewsIndexPage"]
     subpage_types: list[str] = []
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from .portal import news_page_context
+
+        return {
+            **super().get_context(request, *args, **kwargs),
+            **news_page_context(request, page=self),
+        }
 
     class Meta:
         verbose_name = _("news page")

@@ -15,7 +15,13 @@ from .forms import SubscriptionForm
 
 @require_http_methods(["GET", "POST"])
 def subscribe_view(request: HttpRequest) -> HttpResponse:
-    form = SubscriptionForm(request.POST) if request.method == "POST" else SubscriptionForm()
+    if request.method == "POST":
+        form = SubscriptionForm(request.POST)
+    else:  # from the sign-up box of other pages (a GET form: those pages are cached)
+        email = request.GET.get("email", "")[:254]
+        form = SubscriptionForm(
+            initial={"email": email, "languages": [translation.get_language()]}
+        )
     if form.is_bound and form.is_valid():
         try:
             services.subscribe(

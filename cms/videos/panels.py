@@ -18,6 +18,7 @@ class VideoMediaPanel(Panel):
             context["media"] = media
             context["video_id"] = self.instance.pk
             context["renditions"] = list(media.renditions.all()) if media else []
+            context["rendition_names"] = [rendition.name for rendition in context["renditions"]]
             # The clip picker needs a published video whose renditions are made.
             context["clips_url"] = (
                 reverse("video_clips", args=[self.instance.pk])

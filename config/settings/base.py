@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.sitemaps",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +78,33 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
+
+# Whole portal pages for visitors who are not signed in (cms/core/page_cache.py), emptied
+# whenever content changes: seconds a page is kept at most; 0 turns the cache off. The cache
+# must be shared by every web process: a folder on one machine, Redis or memcached on several
+# (`PAGE_CACHE_URL`, e.g. redis://host:6379/1).
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": env.cache_url("PAGE_CACHE_URL", default=f"filecache://{VAR_DIR / 'cache' / 'pages'}"),
+}
+CACHE_MIDDLEWARE_ALIAS = "pages"
+CACHE_MIDDLEWARE_KEY_PREFIX = "portal"
+CACHE_MIDDLEWARE_SECONDS = PAGE_CACHE_SECONDS
+PAGE_CACHE_MIDDLEWARE = (
+    "cms.core.page_cache.PageCacheUpdateMiddleware",  # first: stores on the way out
+    "cms.core.page_cache.PageCacheFetchMiddleware",  # last: answers before the view
+)
+
+
+def with_page_cache(middleware: list[str], seconds: int) -> list[str]:
+    """`middleware` with the page cache around it when it is on (whatever it had before)."""
+    update, fetch = PAGE_CACHE_MIDDLEWARE
+    plain = [name for name in middleware if name not in PAGE_CACHE_MIDDLEWARE]
+    return [update, *plain, fetch] if seconds else plain
+
+
+MIDDLEWARE = with_page_cache(MIDDLEWARE, PAGE_CACHE_SECONDS)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -92,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "cms.core.context_processors.portal",
             ],
         },
     },
@@ -156,6 +187,10 @@ VIDEO_UPLOAD_MAX_BYTES = env.int("VIDEO_UPLOAD_MAX_BYTES", default=20 * 1024**3)
 VIDEO_MIN_DIMENSION = env.int("VIDEO_MIN_DIMENSION", default=16)
 VIDEO_MAX_DIMENSION = env.int("VIDEO_MAX_DIMENSION", default=8192)
 VIDEO_MAX_DURATION = env.int("VIDEO_MAX_DURATION", default=6 * 3600)  # seconds
+# The media tools (pipeline/media/tools.py). Empty: ffmpeg on PATH, else imageio-ffmpeg's
+# binary; ffprobe on PATH, else probing through PyAV. moviepy reads FFMPEG_BINARY too.
+FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="")
+FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="")
 # Partial downloads: the longest clip, and how long an unrequested clip is kept.
 CLIP_MAX_SECONDS = env.int("CLIP_MAX_SECONDS", default=600)
 CLIP_RETENTION_DAYS = env.int("CLIP_RETENTION_DAYS", default=7)
@@ -286,7 +321,10 @@ LOGGING = {
     # These narrate every connection, background task or redirect at INFO; only their
     # problems are worth a line.
     "loggers": {
-        **{name: {"level": "WARNING"} for name in ("django_tasks", "wagtail.contrib.redirects")},
+        **{
+            name: {"level": "WARNING"}
+            for name in ("django_tasks", "wagtail.contrib.redirects", "elastic_transport")
+        },
         # pika logs each failed connection attempt at ERROR, a dozen lines each; the relay
         # and the consumers log one warning per attempt themselves.
         "pika": {"level": "CRITICAL"},

@@ -7,6 +7,7 @@ where those on-commit publications never happen. After each test the database is
 and restored to its migrated state (serialized_rollback), so other tests see no demo content.
 """
 
+import html
 import io
 import json
 from pathlib import Path
@@ -17,9 +18,10 @@ from django.utils.html import escape
 from wagtail.models import Locale, Page, Revision
 from wagtail_localize.models import Translation, TranslationSource
 
-from cms.core.models import Country, Person, Topic
+from cms.core.models import Country, HomePageFeaturedVideo, Person, Topic
 from cms.news.models import NewsIndexPage, NewsPage
-from cms.videos.models import ShotListEntry, Video, VideoMedia
+from cms.videos.models import ShotListEntry, Video, VideoLibraryPage, VideoMedia
+from pipeline.media.processing import create_renditions
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -57,6 +59,8 @@ def _counts() -> dict[str, int]:
         Country,
         Person,
         Topic,
+        VideoLibraryPage,
+        HomePageFeaturedVideo,
         TranslationSource,
         Translation,
     ]
@@ -183,7 +187,9 @@ def test_loading_the_demo_again_changes_nothing(client, demo):
     assert before["VideoMedia"] == 2
     assert before["Country"] == 2 * 27
     assert before["Person"] == 2 * 5
-    assert before["Topic"] == 2 * 4
+    assert before["Topic"] == 2 * (4 + 1)  # the seed's topics, and the samples' own
+    assert before["VideoLibraryPage"] == 2
+    assert before["HomePageFeaturedVideo"] == 2  # one on each language's home page
 
 
 def test_loading_the_demo_again_keeps_what_editors_changed(client, demo):
@@ -265,3 +271,18 @@ def test_each_video_has_a_french_translation_with_its_shot_list(client, demo):
             assert [shot["description"] for shot in item["shot_list"]] == list(
                 video.shot_list.order_by("sort_order").values_list("description", flat=True)
             )
+
+
+def test_the_demo_portal_speaks_the_seed_words_and_offers_its_videos(client, demo, settings):
+    settings.SEARCH_BACKEND = "database"  # the demo's: nothing indexed in Elasticsearch here
+    seed = (Path(__file__).resolve().parents[3] / "shared/seed").glob("*.txt")
+    first_line = next(iter(seed)).read_text("utf-8").splitlines()[0]
+    home = html.unescape(client.get("/fr/").content.decode())
+    assert first_line in home
+    # With RabbitMQ configured, the transcoder group would process them; here, directly.
+    for media in VideoMedia.objects.all():
+        create_renditions(media)
+    home = client.get("/fr/").content.decode()
+    assert "Big Buck Bunny : l’ouverture" in home  # featured on the French home page
+    library = client.get("/fr/videos/").content.decode()
+    assert library.count('class="card"') == 2

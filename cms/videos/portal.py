@@ -1,0 +1,300 @@
+"""The public side of videos: the library, a video's page, its public playback, its embed.
+
+Playing a published video's renditions is open to every visitor and is not logged; whole
+files, the original and clips are downloaded through the API, behind the one download rule
+(access.py), and logged there.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http.response import HttpResponseBase
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_safe
+from wagtail.models import Locale
+
+from cms.core.ranges import ranged_file_response
+from cms.core.search_page import facet_groups, pagination, portal_search
+from cms.core.selectors import localized_terms, topic_names
+from search.documents import VIDEO
+from search.query import DURATION_BUCKETS
+
+from .access import download_refusal
+from .models import Clip, Rendition, Video, VideoLibraryPage, VideoMedia, video_slug
+from .selectors import localized_videos, playable_videos, stream_renditions, video_page_path
+
+LIBRARY_PAGE_SIZE = 12
+
+
+def library_view(request: HttpRequest, *, library: VideoLibraryPage) -> HttpResponse:
+    """Published videos of the library's language: browsed newest first, or searched, with
+    facets (type, topic, year, duration), from the search service."""
+    language = library.locale.language_code
+    search = portal_search(
+        request.GET, page_size=LIBRARY_PAGE_SIZE, fixed={"type": VIDEO, "locale": language}
+    )
+    hits = search.results.hits if search.results else []
+    found = {video.pk: video for video in playable_videos(locale=library.locale).filter(
+        pk__in=[hit.id for hit in hits])}  # fmt: skip
+    topics = topic_names(
+        [str(value) for value, _count in search.results.facets.get("topic", [])]
+        if search.results
+        else [],
+        language=language,
+    )
+    kinds = dict(Video.Kind.choices)
+    durations = {bucket.name: bucket.label for bucket in DURATION_BUCKETS}
+    context = {
+        "section": "videos",
+        "text": request.GET.get("q", "").strip(),
+        "search": search,
+        # In the order of the results; a hit whose video is not playable is left out.
+        "videos": [found[hit.id] for hit in hits if hit.id in found],
+        "facets": facet_groups(
+            request,
+            search.results,
+            {
+                "kind": _("Type"),
+                "topic": _("Topic"),
+                "year": _("Year"),
+                "duration": _("Duration"),
+            },
+            {
+                "kind": lambda value: str(kinds.get(value, value)),
+                "topic": lambda value: topics.get(value, value),
+                "duration": lambda value: str(durations.get(value, value)),
+            },
+        ),
+        "pagination": pagination(
+            request.GET,
+            number=search.query.page,
+            count=search.count,
+            page_size=LIBRARY_PAGE_SIZE,
+        )
+        if search.query
+        else None,
+        "canonical_params": ("topic", "kind", "duration", "year", "page"),
+    }
+    response = library.render(request, context_overrides=context)
+    response.status_code = search.status
+    return response
+
+
+@dataclass(frozen=True)
+class Download:
+    """A whole version of a video, as the download list offers it."""
+
+    name: str
+    label: str
+    size: int | None
+    dimensions: str
+    url: str
+
+
+def video_view(
+    request: HttpRequest, *, library: VideoLibraryPage, pk: int, slug: str
+) -> HttpResponseBase:
+    """A published video's page in the library's language; its address always carries the
+    title's current slug, and a video asked for in another language leads to this one's."""
+    video = (
+        Video.objects.filter(pk=pk, live=True, locale_id=library.locale_id)
+        .select_related("media")
+        .prefetch_related("media__renditions", "shot_list", "tags")
+        .first()
+    )
+    if video is None:
+        translation = _published_translation(pk, library)
+        if translation is None:
+            raise Http404(_("No published video with id %(id)s.") % {"id": pk})
+        return HttpResponsePermanentRedirect(library.video_path(translation, request))
+    if slug != video_slug(video):
+        return HttpResponsePermanentRedirect(library.video_path(video, request))
+    media: VideoMedia | None = video.media
+    ready = media is not None and media.status == VideoMedia.Status.READY
+    renditions = list(media.renditions.all()) if media else []
+    refusal = download_refusal(request.user)
+    path = library.video_path(video, request)
+    context = {
+        "section": "videos",
+        "video": video,
+        "media": media,
+        "ready": ready,
+        "player": player_context(video, start=_start_time(request, media)) if ready else None,
+        "topics": localized_terms(video.topics.all(), locale=library.locale),
+        "shots": list(video.shot_list.all()),
+        "downloads": _downloads(video, renditions) if ready and refusal is None else [],
+        "refusal": refusal,
+        "clip_versions": [rendition.name for rendition in renditions],
+        "clips_url": reverse("video_clips", args=[video.pk]),
+        "csrf_token_value": get_token(request) if ready and refusal is None else "",
+        "embed_url": request.build_absolute_uri(reverse("video_embed", args=[video.pk])),
+        "alternates": _video_alternates(video, request),
+        "canonical_path": path,
+        "canonical_params": (),
+    }
+    return library.render(request, template="videos/video_page.html", context_overrides=context)
+
+
+def player_context(video: Video, *, start: float | None = None) -> dict[str, Any]:
+    """What the player template needs: public playback sources, poster, scrubbing strip."""
+    media = video.media
+    assert media is not None  # noqa: S101  # callers check the video is ready
+    sources = stream_renditions(video)
+    fragment = f"#t={start:.3f}" if start else ""
+    small = "(max-width: 30em)"
+    playback = [
+        {"url": reverse("video_stream", args=[video.pk, r.name]) + fragment, "media": ""}
+        for r in sources
+    ]
+    if len(playback) > 1:  # small screens start with the smallest; others fall back to it
+        playback.insert(0, {**playback[-1], "media": small})
+    return {
+        "id": f"player-{video.pk}",
+        "sources": playback,
+        "poster": media.poster.url if media.poster else "",
+        "strip": media.thumbnail_strip.url if media.thumbnail_strip else "",
+        "duration": media.duration or 0,
+        "title": video.title,
+    }
+
+
+def _start_time(request: HttpRequest, media: VideoMedia | None) -> float | None:
+    """`?t=<seconds>`: where the player starts (a shot-list link without JavaScript)."""
+    try:
+        start = float(request.GET.get("t", ""))
+    except ValueError:
+        return None
+    duration = (media.duration if media else None) or 0
+    return start if 0 < start < duration else None
+
+
+def _downloads(video: Video, renditions: list[Rendition]) -> list[Download]:
+    media = video.media
+    assert media is not None  # noqa: S101
+    versions = [
+        Download(
+            name=r.name,
+            label=r.name,
+            size=r.bytes,
+            dimensions=f"{r.width}×{r.height}",
+            url=reverse("video_download", args=[video.pk, r.name]),
+        )
+        for r in renditions
+    ]
+    original = Download(
+        name=Clip.ORIGINAL,
+        label=_("Original file"),
+        size=media.file_size,
+        dimensions=f"{media.width}×{media.height}" if media.width else "",
+        url=reverse("video_download", args=[video.pk, Clip.ORIGINAL]),
+    )
+    return [*versions, original]
+
+
+def _published_translation(pk: int, library: VideoLibraryPage) -> Video | None:
+    """This library's version of the published video `pk` of another language."""
+    other = Video.objects.filter(pk=pk, live=True).first()
+    if other is None:
+        return None
+    return Video.objects.filter(
+        translation_key=other.translation_key, locale_id=library.locale_id, live=True
+    ).first()
+
+
+def _video_alternates(video: Video, request: HttpRequest) -> dict[str, str]:
+    translations = Video.objects.filter(translation_key=video.translation_key, live=True)
+    alternates = {}
+    for translation in translations.select_related("locale"):
+        path = video_page_path(translation, request)
+        if path:
+            alternates[translation.locale.language_code] = path
+    return alternates
+
+
+@require_safe
+def stream_view(request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
+    """`/videos/<id>/play/<name>/`: a published video's rendition for players, with byte
+    ranges; public and not logged (watching is not downloading). Originals are not played
+    here: they are downloads."""
+    rendition = (
+        Rendition.objects.filter(
+            name=name, media__videos__pk=pk, media__videos__live=True, media__status="ready"
+        )
+        .select_related("media")
+        .first()
+    )
+    if rendition is None:
+        raise Http404(_("No such version of a published video."))
+    response = ranged_file_response(request, rendition.file.open("rb"), f"{pk}-{name}.mp4")
+    response["Content-Disposition"] = "inline"
+    # A rendition never changes under its address; a short lifetime bounds how long a cache
+    # keeps serving it after the video is unpublished.
+    response["Cache-Control"] = "public, max-age=600"
+    return response
+
+
+@xframe_options_exempt
+@require_safe
+def embed_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """`/embed/videos/<id>/`: the player alone, with its credit, for other sites to frame."""
+    video = (
+        Video.objects.filter(pk=pk, live=True, media__status=VideoMedia.Status.READY)
+        .select_related("media", "locale")
+        .prefetch_related("media__renditions")
+        .first()
+    )
+    if video is None:
+        raise Http404(_("No published video with id %(id)s.") % {"id": pk})
+    path = video_page_path(video, request)
+    context = {
+        "video": video,
+        "player": player_context(video),
+        "page_url": request.build_absolute_uri(path) if path else "",
+    }
+    return render(request, "videos/embed.html", context)
+
+
+def library_sitemap_urls(
+    library: VideoLibraryPage, request: HttpRequest | None
+) -> list[dict[str, Any]]:
+    """Sitemap entries of the library's published videos, each with its translations."""
+    parts = library.get_url_parts(request)
+    root_url = parts[1] if parts and parts[1] else ""
+
+    def absolute(path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else f"{root_url}{path}"
+
+    videos = list(playable_videos(locale=library.locale))
+    translations: dict[Any, list[dict[str, str]]] = {}
+    for translation in Video.objects.filter(
+        translation_key__in=[video.translation_key for video in videos],
+        live=True,
+        media__status=VideoMedia.Status.READY,
+    ).select_related("locale"):
+        path = video_page_path(translation, request)
+        if path:
+            translations.setdefault(translation.translation_key, []).append(
+                {"lang_code": translation.locale.language_code, "location": absolute(path)}
+            )
+    return [
+        {
+            "location": absolute(library.video_path(video, request)),
+            "lastmod": video.last_published_at,
+            "alternates": translations.get(video.translation_key, []),
+        }
+        for video in videos
+    ]
+
+
+def embedded_video(video: Video | None) -> dict[str, Any]:
+    """A video placed in an article, as the article's reader may see it: its published,
+    ready version in the active language (or as it is), with its player; else nothing."""
+    shown = localized_videos([video], locale=Locale.get_active()) if video is not None else []
+    if not shown:
+        return {"video": None, "player": None}
+    return {"video": shown[0], "player": player_context(shown[0])}
