@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Starts, stops and describes the real services Newsroom's tests and developers use:
 # PostgreSQL and RabbitMQ from Debian's packages, an Elasticsearch 8.14 node from Maven
-# Central, ffmpeg, and chromium with chromedriver for the browser tests. Idempotent: `up`
-# reuses whatever already runs.
+# Central, ffmpeg, and chromium with chromedriver and axe-core for the browser tests.
+# Idempotent: `up` reuses whatever already runs or is already downloaded.
 #
 #   docker/services.sh up | down | status | env
 #   eval "$(docker/services.sh env)"     # point a shell at the running services
@@ -378,22 +378,66 @@ ffmpeg_status() {
     fi
 }
 
-# --- browser (Debian's chromium and its chromedriver, for the admin UI's browser tests) --
+# --- browser (Debian's chromium and its chromedriver, for the browser tests) -------------
+# and axe-core, the accessibility engine the portal's browser tests run in each page. No
+# Debian package carries a current axe-core (WCAG 2.2 rules need 4.10+): its npm tarball is
+# checked against the integrity the registry published for it, pinned here.
 
 browser_version() { chromedriver --version 2>/dev/null | awk '{ print $2 }'; }
+
+AXE_VERSION=4.14.1
+AXE_INTEGRITY=sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+AXE_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/newsroom
+# Where the tests look for it (tests/integration/axe.py).
+AXE_DIR=$STATE/axe-core
+
+# has_integrity FILE INTEGRITY: FILE's SHA-512 is the one of a sha512-<base64> string (npm's).
+has_integrity() {
+    local expected
+    expected=$(echo "${2#sha512-}" | base64 -d | od -An -v -tx1 | tr -d ' \n')
+    [ -n "$expected" ] && [ "$(sha512sum "$1" | cut -d' ' -f1)" = "$expected" ]
+}
+
+axe_up() {
+    if [ "$(cat "$AXE_DIR/INTEGRITY" 2>/dev/null)" = "$AXE_INTEGRITY" ] && [ -s "$AXE_DIR/axe.min.js" ]; then
+        return
+    fi
+    local tarball=$AXE_CACHE/axe-core-$AXE_VERSION.tgz
+    if [ ! -f "$tarball" ] || ! has_integrity "$tarball" "$AXE_INTEGRITY"; then
+        mkdir -p "$AXE_CACHE"
+        command -v curl >/dev/null || apt_install curl ca-certificates
+        warn "downloading axe-core $AXE_VERSION from the npm registry"
+        curl -sSfL --retry 3 --max-time 120 -o "$tarball.part" \
+            "https://registry.npmjs.org/axe-core/-/axe-core-$AXE_VERSION.tgz" ||
+            die "downloading axe-core $AXE_VERSION failed"
+        if ! has_integrity "$tarball.part" "$AXE_INTEGRITY"; then
+            rm -f "$tarball.part"
+            die "axe-core-$AXE_VERSION.tgz does not match its pinned integrity ($AXE_INTEGRITY)"
+        fi
+        mv "$tarball.part" "$tarball"
+    fi
+    rm -rf "$AXE_DIR"
+    mkdir -p "$AXE_DIR"
+    tar -xzf "$tarball" -C "$AXE_DIR" --strip-components=1 package/axe.min.js package/LICENSE ||
+        die "unpacking $tarball failed"
+    echo "$AXE_INTEGRITY" >"$AXE_DIR/INTEGRITY"
+}
 
 browser_up() {
     if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
         apt_install chromium chromium-driver
     fi
-    say "browser      chromium $(browser_version) ($(command -v chromium), $(command -v chromedriver))"
+    axe_up
+    say "browser      chromium $(browser_version) ($(command -v chromium), $(command -v chromedriver))," \
+        "axe-core $AXE_VERSION ($AXE_DIR/axe.min.js)"
 }
 
 browser_status() {
-    if command -v chromedriver >/dev/null && command -v chromium >/dev/null; then
-        say "browser      ok    chromium $(browser_version)"
+    if command -v chromedriver >/dev/null && command -v chromium >/dev/null &&
+        [ "$(cat "$AXE_DIR/INTEGRITY" 2>/dev/null)" = "$AXE_INTEGRITY" ]; then
+        say "browser      ok    chromium $(browser_version), axe-core $AXE_VERSION"
     else
-        say "browser      missing"
+        say "browser      missing (chromium, chromedriver or axe-core $AXE_VERSION)"
         return 1
     fi
 }

@@ -1,5 +1,5 @@
 """Helpers for integration tests: waiting, other processes, pages, the search indexer, video
-packets."""
+packets and frames."""
 
 import json
 import os
@@ -78,3 +78,13 @@ def video_packets(path: Path, *fields: str) -> list[dict[str, str]]:
         capture_output=True, check=True, text=True,
     ).stdout  # fmt: skip
     return sorted(json.loads(output)["packets"], key=lambda packet: float(packet["pts_time"]))
+
+
+def video_frame_count(path: Path | str) -> int:
+    """How many frames the video stream of a file decodes to (ffprobe -count_frames)."""
+    output = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+         "-show_entries", "stream=nb_read_frames", "-of", "json", str(path)],
+        capture_output=True, check=True, text=True,
+    ).stdout  # fmt: skip
+    return int(json.loads(output)["streams"][0]["nb_read_frames"])

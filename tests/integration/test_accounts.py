@@ -1,17 +1,13 @@
 """Media-professional accounts: the password policy, sign-up, sign-in, reset by code, access.
 
-The reset flow runs end to end through a real SMTP server on loopback (aiosmtpd).
+The reset flow runs end to end through a real SMTP server on loopback (aiosmtpd; the `smtp`
+fixture of conftest.py).
 """
 
 import datetime
 import re
-import socket
-from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -58,41 +54,6 @@ def test_the_password_policy_table(password, meets_policy):
         with translation.override(language), pytest.raises(ValidationError) as refused:
             validator.validate(password)
         assert refused.value.messages == [message]
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd API
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def codes(self) -> list[str]:
-        return [
-            re.search(r"\b(\d{6})\b", message.get_content()).group(1)  # type: ignore[union-attr]
-            for message in self.messages
-            if re.search(r"\b\d{6}\b", message.get_content())
-        ]
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[_Inbox]:
-    """A real SMTP server on loopback, and Django's SMTP backend pointed at it."""
-    inbox = _Inbox()
-    with socket.socket() as probe:  # a free port (aiosmtpd's readiness check needs one)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
