@@ -4,6 +4,7 @@ packets and frames."""
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,22 @@ def subprocess_environment() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
+
+
+def manage(environment: dict[str, str], *arguments: str, timeout: float = 600) -> str:
+    """Run `manage.py` with `arguments` in another process; its output, or the test fails
+    with the end of its error output."""
+    completed = subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed.stdout
 
 
 def publish_news_page(

@@ -9,12 +9,12 @@ PyAV (pipeline/media/tools.py).
 
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+
+from tests.integration.helpers import manage
 
 # What `manage.py shell` prints: each sample's processing state, by file name.
 MEDIA_STATE = """
@@ -67,27 +67,13 @@ def bare_machine(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite3'}",
         "MEDIA_ROOT": str(folder / "media"),
     }
-    _manage(environment, "migrate", "--noinput")
-    assert "2 videos" in _manage(environment, "load_demo")
+    manage(environment, "migrate", "--noinput")
+    assert "2 videos" in manage(environment, "load_demo")
     return environment
 
 
-def _manage(environment: dict[str, str], *arguments: str) -> str:
-    completed = subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return completed.stdout
-
-
 def _media_state(environment: dict[str, str]) -> dict[str, dict]:
-    return json.loads(_manage(environment, "shell", "-c", MEDIA_STATE).splitlines()[-1])
+    return json.loads(manage(environment, "shell", "-c", MEDIA_STATE).splitlines()[-1])
 
 
 def _assert_processed(state: dict, media_root: Path) -> None:
@@ -115,13 +101,13 @@ def test_the_demo_makes_its_videos_ready_without_ffmpeg_installed(bare_machine):
 
 def test_a_sample_stored_unprobed_is_processed_by_the_next_run(bare_machine):
     media_root = Path(bare_machine["MEDIA_ROOT"])
-    _manage(bare_machine, "shell", "-c", STORED_UNPROBED)
+    manage(bare_machine, "shell", "-c", STORED_UNPROBED)
     before = _media_state(bare_machine)
     assert before["example2.mp4"]["status"] == "uploaded"
     assert before["example2.mp4"]["duration"] is None
     assert before["example2.mp4"]["renditions"] == {}
 
-    _manage(bare_machine, "load_demo")
+    manage(bare_machine, "load_demo")
 
     after = _media_state(bare_machine)
     _assert_processed(after["example2.mp4"], media_root)

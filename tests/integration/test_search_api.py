@@ -3,13 +3,10 @@
 import datetime
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from wagtail.api.utils import get_full_url
 from wagtail.models import Locale
@@ -17,7 +14,7 @@ from wagtail.models import Locale
 from cms.core.models import Topic
 from cms.videos.models import ShotListEntry, Video, VideoLibraryPage, VideoMedia
 from search.documents import NEWS, VIDEO
-from tests.integration.helpers import index_outbox, publish_news_page
+from tests.integration.helpers import index_outbox, manage, publish_news_page
 
 pytestmark = pytest.mark.django_db
 
@@ -350,22 +347,9 @@ def test_the_database_backend_folds_french_accents_on_sqlite(tmp_path: Path):
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
 
-    def manage(*arguments: str) -> str:
-        completed = subprocess.run(
-            [sys.executable, "manage.py", *arguments],
-            cwd=settings.BASE_DIR,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert completed.returncode == 0, completed.stderr[-3000:]
-        return completed.stdout
-
-    manage("migrate", "--noinput")
+    manage(environment, "migrate", "--noinput")
     script = f"WORDS = {words!r}\n{FRENCH_ON_SQLITE}"
-    result = json.loads(manage("shell", "-c", script).splitlines()[-1])
+    result = json.loads(manage(environment, "shell", "-c", script).splitlines()[-1])
     found = result["found"]
     for words_typed in words[:-1]:
         assert found[words_typed] == [result["page"]], words_typed
