@@ -73,6 +73,7 @@ def clear_page_cache() -> None:
 
 
 def clear_page_cache_on_commit(**kwargs: Any) -> None:
-    """post_save of an outbox event: content changed, once that commits."""
-    if kwargs.get("created"):
+    """post_save of an outbox event: content changed, once that commits (when the page
+    cache is on at all)."""
+    if kwargs.get("created") and settings.PAGE_CACHE_MIDDLEWARE[0] in settings.MIDDLEWARE:
         transaction.on_commit(clear_page_cache)
