@@ -171,7 +171,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     language = get_language()
     search = portal_search(request.GET, page_size=SEARCH_PAGE_SIZE, fixed={"locale": language})
     hits = search.results.hits if search.results else []
-    topics = topic_names(_facet_values(search, "topic"), language=language)
+    topics = topic_names(facet_values(search, "topic"), language=language)
     context = {
         "section": "search",
         "text": text,
@@ -201,7 +201,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
     return render(request, "core/search.html", context, status=search.status)
 
 
-def _facet_values(search: PortalSearch, name: str) -> list[str]:
+def facet_values(search: PortalSearch, name: str) -> list[str]:
+    """The values a facet of the results offers (e.g. topic slugs, to name them)."""
     return (
         [str(value) for value, _count in search.results.facets.get(name, [])]
         if search.results

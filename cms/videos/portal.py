@@ -19,7 +19,7 @@ from django.views.decorators.http import require_safe
 from wagtail.models import Locale
 
 from cms.core.ranges import ranged_file_response
-from cms.core.search_page import facet_groups, pagination, portal_search
+from cms.core.search_page import facet_groups, facet_values, pagination, portal_search
 from cms.core.selectors import localized_terms, topic_names
 from search.documents import VIDEO
 from search.query import DURATION_BUCKETS
@@ -41,12 +41,7 @@ def library_view(request: HttpRequest, *, library: VideoLibraryPage) -> HttpResp
     hits = search.results.hits if search.results else []
     found = {video.pk: video for video in playable_videos(locale=library.locale).filter(
         pk__in=[hit.id for hit in hits])}  # fmt: skip
-    topics = topic_names(
-        [str(value) for value, _count in search.results.facets.get("topic", [])]
-        if search.results
-        else [],
-        language=language,
-    )
+    topics = topic_names(facet_values(search, "topic"), language=language)
     kinds = dict(Video.Kind.choices)
     durations = {bucket.name: bucket.label for bucket in DURATION_BUCKETS}
     context = {

@@ -55,11 +55,6 @@ def localized_videos(videos: Iterable[Video], *, locale: Locale) -> list[Video]:
     return shown
 
 
-def video_library(*, locale: Locale) -> VideoLibraryPage | None:
-    """The live video library of one language."""
-    return VideoLibraryPage.objects.live().public().filter(locale=locale).first()
-
-
 def video_page_path(video: Video, request: HttpRequest | None = None) -> str | None:
     """The address of a video's public page, or None when its language has no library."""
     libraries: dict[int, VideoLibraryPage] | None = getattr(request, _LIBRARIES, None)
