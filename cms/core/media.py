@@ -1,5 +1,6 @@
 """Serving uploaded media in development, without the files that only downloads may serve."""
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,19 @@ def serve_public_media(request: HttpRequest, path: str) -> Any:
     Originals, renditions and clips are served by the API's download views, to verified
     accounts only; production web servers must leave the same folders out (see README).
     """
-    if path.startswith(tuple(settings.PROTECTED_MEDIA_PREFIXES)):
+    if is_protected_media(path):
         raise Http404("Downloaded through the API only.")
     return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+def is_protected_media(path: str) -> bool:
+    """Whether `path`, relative to MEDIA_ROOT, names a file inside a protected folder.
+
+    The file the path lands on is what counts, not how it is spelt: `//videos/originals/…`,
+    `./videos/…`, `videos/posters/../originals/…` and symbolic links all resolve to it.
+    """
+    root = Path(settings.MEDIA_ROOT).resolve()
+    target = (root / path.lstrip("/")).resolve()
+    return any(
+        target.is_relative_to(root / prefix) for prefix in settings.PROTECTED_MEDIA_PREFIXES
+    )

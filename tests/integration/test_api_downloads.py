@@ -1,5 +1,7 @@
 """Whole-file downloads (renditions and the original): verified accounts only, logged, seekable."""
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -100,3 +102,34 @@ def test_development_media_serving_leaves_protected_files_out(video):
         serve_public_media(request, video.media.source.name)
     video.media.poster.save("poster.jpg", ContentFile(b"\xff\xd8poster"), save=True)
     assert serve_public_media(request, video.media.poster.name).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "/{path}",  # /media//videos/originals/…
+        "./{path}",
+        "videos/posters/../{tail}",  # %2e%2e arrives decoded: the same path
+        "videos/./{tail}",
+        "videos//{tail}",
+    ],
+)
+def test_development_media_serving_refuses_protected_files_however_spelt(video, spelling):
+    request = RequestFactory().get("/media/")
+    source = video.media.source.name  # videos/originals/…
+    path = spelling.format(path=source, tail=source.removeprefix("videos/"))
+    with pytest.raises(Http404):
+        serve_public_media(request, path)
+
+
+def test_development_media_serving_refuses_links_into_protected_folders(video, settings):
+    request = RequestFactory().get("/media/")
+    public = Path(settings.MEDIA_ROOT, "videos", "posters")
+    public.mkdir(parents=True, exist_ok=True)
+    link = public / f"link-{video.pk}.mp4"
+    link.symlink_to(Path(settings.MEDIA_ROOT, video.media.source.name))
+    try:
+        with pytest.raises(Http404):
+            serve_public_media(request, f"videos/posters/{link.name}")
+    finally:
+        link.unlink()
