@@ -13,6 +13,7 @@
 """
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -22,9 +23,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The media tools are found through the settings (FFMPEG_BINARY, pipeline/media/tools.py).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
-from pipeline.media.clips import cut_clip
-from pipeline.media.renditions import AUDIO, ENCODER, Rung, encode_ladder, ladder_for
+import django
+
+django.setup()
+
+from pipeline.media.clips import cut_clip  # noqa: E402
+from pipeline.media.renditions import AUDIO, ENCODER, Rung, encode_ladder, ladder_for  # noqa: E402
 
 SHARED_MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
 

@@ -22,12 +22,21 @@ _MAX_MOOV_BYTES = 256 * 1024 * 1024
 
 @dataclass(frozen=True)
 class FrameIndex:
+    """The frames of a video stream, timed from its first frame.
+
+    Times count from the stream's start (its first frame shows at 0), as our renditions and
+    the clip picker count them, whatever the container stores: an MPEG-TS starts at 1.4 s or
+    so. `origin` is where that start lies in the stream's own timestamps, for the code that
+    seeks in or decodes the file (`origin + time`).
+    """
+
     timestamps: list[float]  # presentation time of each frame, in display order
     decode_times: list[float]  # decoding time of each frame, in the same (display) order
     keyframes: list[int]  # indexes into `timestamps` of the keyframes
     # The decoder configuration (`avcC`: profile, SPS and PPS): two H.264 streams can be
     # joined by copying only when theirs are equal.
     decoder_config: bytes | None
+    origin: float = 0.0  # the stream's own timestamp (seconds) of its first frame
 
     @classmethod
     def from_frames(
@@ -35,13 +44,16 @@ class FrameIndex:
         frames: Iterable[tuple[float, float, bool]],
         decoder_config: bytes | None = None,
     ) -> "FrameIndex":
-        """The index of (presentation time, decoding time, is a keyframe) of every frame."""
+        """The index of (presentation time, decoding time, is a keyframe) of every frame, in
+        the stream's own timestamps; the index counts them from the first frame's."""
         ordered = sorted(frames)
+        origin = ordered[0][0] if ordered else 0.0
         return cls(
-            timestamps=[pts for pts, _dts, _key in ordered],
-            decode_times=[dts for _pts, dts, _key in ordered],
+            timestamps=[pts - origin for pts, _dts, _key in ordered],
+            decode_times=[dts - origin for _pts, dts, _key in ordered],
             keyframes=[index for index, (_pts, _dts, key) in enumerate(ordered) if key],
             decoder_config=decoder_config,
+            origin=origin,
         )
 
 

@@ -2,7 +2,8 @@
 
 ffprobe reads the container and counts the packets of every stream (`-count_packets`), which
 demuxes the whole file without decoding it: fast, and it is how a truncated upload shows up
-(fewer packets than the header announces, "partial file" on stderr). Where there is no
+(fewer packets than the header announces, or none; the demuxer's "partial file" or "File
+ended prematurely" on stderr). Where there is no
 ffprobe (imageio-ffmpeg's binary comes without one: tools.py), PyAV's FFmpeg libraries do
 the same reading in process, and the same result and refusals come out of it.
 """
@@ -26,6 +27,8 @@ from .tools import ffprobe_binary
 PROBE_TIMEOUT_SECONDS = 120
 # ffprobe's share of the announced frames below which a file counts as cut short.
 TRUNCATED_BELOW = 0.98
+# What FFmpeg's demuxers say when the file ends inside a sample: MP4 (mov) and Matroska/WebM.
+_CUT_SHORT_MESSAGES = ("partial file", "File ended prematurely")
 
 
 class InvalidMedia(ValueError):
@@ -79,7 +82,7 @@ def probe_with_ffprobe(path: Path, ffprobe: str = "ffprobe") -> ProbeResult:
     video = next((s for s in streams if s.get("codec_type") == "video" and not _is_cover(s)), None)
     if video is None:
         raise _no_video()
-    if "partial file" in completed.stderr or _is_truncated(video):
+    if any(message in completed.stderr for message in _CUT_SHORT_MESSAGES) or _is_truncated(video):
         raise _truncated()
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     result = ProbeResult(
@@ -103,6 +106,8 @@ def _is_cover(stream: dict[str, Any]) -> bool:
 
 def _is_truncated(video: dict[str, Any]) -> bool:
     announced, read = video.get("nb_frames"), video.get("nb_read_packets")
+    if read in (None, "0"):  # not one picture: a file cut inside its first one
+        return True
     if not (announced and read and announced.isdigit() and read.isdigit()):
         return False
     return int(read) < int(announced) * TRUNCATED_BELOW
@@ -157,12 +162,15 @@ def probe_with_pyav(path: Path) -> ProbeResult:
         )
         if video is None:
             raise _no_video()
-        read, latest, rotation = _demux(container, video)
+        read, latest, covered, rotation = _demux(container, video)
         if _is_cut_short(video, read, latest):
+            raise _truncated()
+        duration = _pyav_duration(container, video)
+        if _ends_early(container, covered, duration):
             raise _truncated()
         audio = next(iter(container.streams.audio), None)
         result = ProbeResult(
-            duration=_pyav_duration(container, video),
+            duration=duration,
             width=video.codec_context.width,
             height=video.codec_context.height,
             frame_rate=next(
@@ -178,17 +186,24 @@ def probe_with_pyav(path: Path) -> ProbeResult:
     return result
 
 
-def _demux(container: av.container.InputContainer, video: VideoStream) -> tuple[int, float, int]:
-    """Read every packet of `video`: how many there are, the latest timestamp among them, and
-    the rotation of the first frame.
+def _demux(
+    container: av.container.InputContainer, video: VideoStream
+) -> tuple[int, float, float, int]:
+    """Read every packet: how many `video` has, the latest timestamp among them, the time
+    (seconds) the last packet of any stream ends at, and the rotation of the first frame.
 
     The rotation is the display matrix, which PyAV only hands over on decoded frames: one
     frame is decoded. A read error ends the reading, as it ends ffprobe's.
     """
-    read, latest, rotation = 0, -math.inf, None
+    read, latest, covered, rotation = 0, -math.inf, -math.inf, None
     try:
-        for packet in container.demux(video):
+        for packet in container.demux():
             if packet.size == 0:  # the empty packet that ends each stream
+                continue
+            if packet.pts is not None and packet.time_base is not None:
+                ends = (packet.pts + (packet.duration or 0)) * packet.time_base
+                covered = max(covered, float(ends))
+            if packet.stream is not video:
                 continue
             read += 1
             for timestamp in (packet.pts, packet.dts):
@@ -200,7 +215,7 @@ def _demux(container: av.container.InputContainer, video: VideoStream) -> tuple[
         pass
     if rotation is None:
         rotation = _rotation_of_first_frame(video, None)
-    return read, latest, rotation or 0
+    return read, latest, covered, rotation or 0
 
 
 def _rotation_of_first_frame(video: VideoStream, packet: av.Packet | None) -> int | None:
@@ -219,10 +234,17 @@ def _is_cut_short(video: VideoStream, read: int, latest: float) -> bool:
     out of file before the last sample its index lists (what it reports as "partial file";
     a fragmented MP4 announces no count)."""
     announced = video.frames
-    if announced and read < announced * TRUNCATED_BELOW:
+    if not read or (announced and read < announced * TRUNCATED_BELOW):
         return True
     entries = video.index_entries
     return len(entries) > 0 and entries[len(entries) - 1].timestamp > latest
+
+
+def _ends_early(container: av.container.InputContainer, covered: float, duration: float) -> bool:
+    """Whether the packets stop well before the duration the header announces: what ffprobe
+    calls "File ended prematurely" in a WebM, whose header has no frame count."""
+    start = (container.start_time or 0) / 1_000_000
+    return covered - start < duration * TRUNCATED_BELOW
 
 
 def _pyav_duration(container: av.container.InputContainer, video: VideoStream) -> float:

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 from wagtail.api.utils import get_full_url
 
 from cms.videos.models import Clip, Rendition, VideoMedia
@@ -23,13 +24,38 @@ logger = logging.getLogger(__name__)
 
 
 def create_renditions(media: VideoMedia) -> None:
-    """Encode the ladder and store it; `failed` with the reason if ffmpeg cannot.
+    """Encode the ladder, check it and store it; `failed` with the reason when the source
+    cannot give one (TranscodeError: a damaged file never gets better, so no retry).
 
-    Running it again replaces the renditions (a job that was interrupted leaves only its
-    private temporary folder and the previous state of the rows).
+    Any other error is the job's, not the video's (no ffmpeg, a full disk, a bug): it is kept
+    on the media as the reason so far and raised again, for the job to retry; when the job
+    gives up, `renditions_given_up` marks the media failed with it. Running it again
+    replaces the renditions (a job that was interrupted leaves only its private temporary
+    folder and the previous state of the rows).
     """
+    try:
+        _create_renditions(media)
+    except BaseException as error:  # the time limit's interrupt too: the reason so far
+        VideoMedia.objects.filter(pk=media.pk).update(error=_unexpected(error))
+        raise
+
+
+def renditions_given_up(media: VideoMedia, *, attempts: int) -> None:
+    """The job failed on every try: the media fails, with its last error as the reason."""
+    _fail(
+        media,
+        _("Processing failed %(attempts)s times; the last time: %(error)s")
+        % {"attempts": attempts, "error": media.error or _("no error was reported")},
+    )
+
+
+def _unexpected(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def _create_renditions(media: VideoMedia) -> None:
     if media.width is None or media.height is None or media.duration is None:
-        _fail(media, "the source file has not been probed")
+        _fail(media, _("The source file has not been probed."))
         return
     VideoMedia.objects.filter(pk=media.pk).update(
         status=VideoMedia.Status.PROCESSING, progress=0, error=""
@@ -131,7 +157,27 @@ def _delete_files(renditions: list[Rendition]) -> None:
 
 
 def create_clip(clip: Clip) -> None:
-    """Cut the clip into storage; `failed` with the reason if ffmpeg cannot."""
+    """Cut the clip into storage; `failed` with the reason if the source cannot give it.
+    Any other error is kept as the reason so far and raised again, for the job to retry
+    (`clip_given_up` ends it), as for renditions."""
+    try:
+        _create_clip(clip)
+    except BaseException as error:
+        Clip.objects.filter(pk=clip.pk).update(error=_unexpected(error))
+        raise
+
+
+def clip_given_up(clip: Clip, *, attempts: int) -> None:
+    """The job failed on every try: the clip fails, with its last error as the reason."""
+    reason = _("Processing failed %(attempts)s times; the last time: %(error)s") % {
+        "attempts": attempts,
+        "error": clip.error or _("no error was reported"),
+    }
+    logger.error("clip %s failed: %s", clip.pk, reason)
+    Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.FAILED, error=reason)
+
+
+def _create_clip(clip: Clip) -> None:
     media = clip.media
     Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.PROCESSING, error="")
     if clip.rendition == Clip.ORIGINAL:

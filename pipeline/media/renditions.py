@@ -3,6 +3,10 @@
 ffmpeg does this directly, in one run that decodes the source once and encodes every rung
 (`split`), because transcoding is the heavy part and ffmpeg's own pipeline is the fastest way
 through it; moviepy would only add a Python frame loop. Progress comes from `-progress`.
+
+ffmpeg's exit status is not enough to call a rendition done: from a source cut short it
+exits 0 with whatever it could decode, down to an MP4 of headers and no frame. Each output is
+checked (`check_rendition`) before it counts.
 """
 
 import ctypes
@@ -14,6 +18,9 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import av
+from django.utils.translation import gettext as _
 
 from .tools import ffmpeg_binary
 
@@ -31,7 +38,12 @@ ENCODER = [
     "-c:v", "libx264", *(arg for name, value in X264.items() for arg in (f"-{name}", value)),
     "-pix_fmt", PIXEL_FORMAT, "-force_key_frames", "expr:gte(t,n_forced*2)",
 ]  # fmt: skip
-AUDIO = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
+AUDIO_BITRATE, AUDIO_CHANNELS = 128_000, 2
+AUDIO = ["-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", str(AUDIO_CHANNELS)]
+# How far a rendition's duration may stray from its source's: ffmpeg may round the ends to
+# a frame or drop a stray packet; a source that holds less than it announces is off by more.
+DURATION_TOLERANCE_SECONDS = 0.5
+DURATION_TOLERANCE_SHARE = 0.02
 
 
 class TranscodeError(RuntimeError):
@@ -92,6 +104,8 @@ def encode_ladder(
         command += ["-movflags", "+faststart", str(output)]
     try:
         run_with_progress(command, duration, on_progress)
+        for rung, output in zip(rungs, outputs, strict=True):
+            check_rendition(output, name=rung.name, duration=duration, has_audio=has_audio)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -100,6 +114,40 @@ def encode_ladder(
         for rung, output in zip(rungs, outputs, strict=True)
     ]
     return folder, encoded
+
+
+def check_rendition(path: Path, *, name: str, duration: float, has_audio: bool) -> None:
+    """TranscodeError, saying why in words for the editor, unless the MP4 at `path` holds
+    picture (and sound when the source has some) lasting as long as the source's
+    `duration`. Read from the MP4's header (sample counts, durations), so quick."""
+    try:
+        with av.open(str(path)) as container:
+            frames = sum(stream.frames for stream in container.streams.video)
+            samples = sum(stream.frames for stream in container.streams.audio)
+            seconds = (container.duration or 0) / 1_000_000
+    except av.FFmpegError:
+        frames = samples = 0
+        seconds = 0.0
+    damaged = _("the source file is probably truncated or damaged.")
+    if not frames:
+        raise TranscodeError(
+            _("The %(name)s rendition has no picture: %(cause)s")
+            % {"name": name, "cause": damaged}
+        )
+    if has_audio and not samples:
+        raise TranscodeError(
+            _("The %(name)s rendition has no sound, though the source has: %(cause)s")
+            % {"name": name, "cause": damaged}
+        )
+    tolerance = max(DURATION_TOLERANCE_SECONDS, duration * DURATION_TOLERANCE_SHARE)
+    if abs(seconds - duration) > tolerance:
+        raise TranscodeError(
+            _(
+                "The %(name)s rendition lasts %(actual).1f s, "
+                "the source %(expected).1f s: %(cause)s"
+            )
+            % {"name": name, "actual": seconds, "expected": duration, "cause": damaged}
+        )
 
 
 def _die_with_parent() -> None:
@@ -127,7 +175,7 @@ def run_with_progress(
     assert process.stdout is not None  # noqa: S101  # stdout=PIPE
     reported = -1
     for line in process.stdout:
-        key, _, value = line.strip().partition("=")
+        key, _separator, value = line.strip().partition("=")
         if key == "out_time_us" and value.isdigit() and duration > 0:
             percent = min(99, int(int(value) / 1_000_000 / duration * 100))
             if percent > reported:
@@ -136,5 +184,8 @@ def run_with_progress(
     _out, errors = process.communicate()
     if process.returncode != 0:
         tail = "\n".join(errors.strip().splitlines()[-5:])
-        raise TranscodeError(f"ffmpeg exited with {process.returncode}: {tail}")
+        raise TranscodeError(
+            _("ffmpeg could not convert the file (exit status %(status)s): %(detail)s")
+            % {"status": process.returncode, "detail": tail}
+        )
     on_progress(100)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.media.clips import frame_index
-from pipeline.media.mp4 import read_frame_index
+from pipeline.media.mp4 import FrameIndex, read_frame_index
 
 from .helpers import video_packets
 
@@ -40,6 +40,16 @@ def _make(folder: Path, name: str, arguments: list[str]) -> Path:
     return path
 
 
+def _stored(index: FrameIndex) -> tuple[list[float], list[float], list[int]]:
+    """The index in the file's own timestamps (it counts from the first frame, `origin`)."""
+    assert index.timestamps[0] == 0
+    return (
+        [index.origin + time for time in index.timestamps],
+        [index.origin + time for time in index.decode_times],
+        index.keyframes,
+    )
+
+
 def _ffprobe_index(path: Path) -> tuple[list[float], list[float], list[int]]:
     packets = video_packets(path, "dts_time", "flags")
     return (
@@ -56,9 +66,11 @@ def test_the_index_matches_ffprobe(name, tmp_path):
     assert index is not None
     timestamps, decode_times, keyframes = _ffprobe_index(path)
     assert len(index.timestamps) == len(timestamps) > 100
-    assert index.timestamps == pytest.approx(timestamps, abs=1e-6)
-    assert index.decode_times == pytest.approx(decode_times, abs=1e-6)
-    assert index.keyframes == keyframes
+    assert _stored(index) == (
+        pytest.approx(timestamps, abs=1e-6),
+        pytest.approx(decode_times, abs=1e-6),
+        keyframes,
+    )
     assert index.decoder_config is not None
     assert index.decoder_config[0] == 1  # avcC's version
 
@@ -92,16 +104,24 @@ def test_the_shared_sample_video(sample_media_dir):
     index = read_frame_index(sample_media_dir / "example2.mp4")  # H.264 and MP3, from elsewhere
     assert index is not None
     timestamps, decode_times, keyframes = _ffprobe_index(sample_media_dir / "example2.mp4")
-    assert index.timestamps == pytest.approx(timestamps, abs=1e-6)
-    assert index.decode_times == pytest.approx(decode_times, abs=1e-6)
-    assert index.keyframes == keyframes
+    assert _stored(index) == (
+        pytest.approx(timestamps, abs=1e-6),
+        pytest.approx(decode_times, abs=1e-6),
+        keyframes,
+    )
 
 
 def test_a_source_without_an_mp4_index_is_indexed_by_pyav_as_by_ffprobe(sample_media_dir):
     webm = sample_media_dir / "big_buck_bunny_0_30.webm"  # VP8 in WebM: any original
     assert read_frame_index(webm) is None
     index = frame_index(webm)
-    assert (index.timestamps, index.decode_times, index.keyframes) == _ffprobe_index(webm)
+    timestamps, decode_times, keyframes = _ffprobe_index(webm)
+    assert index.origin == timestamps[0] == pytest.approx(0.003)  # the picture starts late
+    assert _stored(index) == (
+        pytest.approx(timestamps, abs=1e-9),
+        pytest.approx(decode_times, abs=1e-9),
+        keyframes,
+    )
     assert len(index.timestamps) == 720
     assert index.decoder_config is None
 
@@ -114,8 +134,8 @@ def test_what_the_mp4_reader_leaves_is_indexed_by_pyav_as_by_ffprobe(name, tmp_p
     assert len(index.timestamps) == len(packets) > 100
     # ffprobe prints microseconds (an MP4's time base is finer); Matroska stores no decoding
     # times, so a frame's is its presentation time.
-    assert index.timestamps == pytest.approx([float(p["pts_time"]) for p in packets], abs=1e-6)
-    assert index.decode_times == pytest.approx(
-        [float(p.get("dts_time", p["pts_time"])) for p in packets], abs=1e-6
+    assert _stored(index) == (
+        pytest.approx([float(p["pts_time"]) for p in packets], abs=1e-6),
+        pytest.approx([float(p.get("dts_time", p["pts_time"])) for p in packets], abs=1e-6),
+        [n for n, packet in enumerate(packets) if "K" in packet["flags"]],
     )
-    assert index.keyframes == [n for n, packet in enumerate(packets) if "K" in packet["flags"]]

@@ -204,3 +204,128 @@ def test_a_source_without_an_mp4_index_is_cut_from_ffprobe_s_timestamps(
     assert (plan.start, plan.frames, plan.copies) == (pytest.approx(1.0, abs=1 / 48), 36, False)
     _assert_in_sync(clip, frames=36)
     assert _closest(clip, 0, webm, range(21, 28)) == 24
+
+
+@pytest.fixture(scope="module")
+def mpegts(sample_media_dir, tmp_path_factory) -> Path:
+    """8 s of the sample in MPEG-TS (H.264 with a keyframe every 2.5 s, AAC), as ffmpeg
+    writes it: its timestamps start at about 1.4 s, the sound's a little before the picture's.
+    A white bar moves 16 pixels a frame, so that each frame differs from its neighbours more
+    than an encoding does."""
+    path = tmp_path_factory.mktemp("mpegts") / "source.ts"
+    bar = "color=white:size=16x180:rate=24[bar];[0:v]scale=320:180[picture];"
+    moving = "[picture][bar]overlay=x='mod(n*16,320)':y=0:shortest=1"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-ss", "10", "-i",
+         str(sample_media_dir / "big_buck_bunny_0_30.webm"), "-t", "8",
+         "-filter_complex", bar + moving, "-c:v", "libx264", "-preset", "veryfast", "-g", "60",
+         "-c:a", "aac", "-f", "mpegts", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+def _pictures(path: Path) -> list[np.ndarray]:
+    """Every frame of a video's picture, decoded, as a small grey picture."""
+    import av
+
+    with av.open(str(path)) as container:
+        return [
+            frame.reformat(width=64, height=36, format="gray").to_ndarray().astype(int)
+            for frame in container.decode(video=0)
+        ]
+
+
+@pytest.mark.parametrize(("start", "end"), [(0.0, 1.5), (3.3, 5.3), (5.0, 7.0), (2.6, 7.9)])
+def test_a_clip_of_an_mpeg_ts_original_holds_the_frames_of_its_range(mpegts, tmp_path, start, end):
+    index = frame_index(mpegts)
+    assert index.origin == pytest.approx(1.48, abs=0.1)  # what the file's timestamps say
+    assert index.timestamps[0] == 0  # what the picker, the plan and the renditions count
+    clip = tmp_path / "clip.mp4"
+    plan = cut_clip(mpegts, start, end, clip, has_audio=True, reencode_all=True)
+
+    first, stop = round(start * 24), round(end * 24)
+    assert (plan.head, plan.frames) == ((first, stop), stop - first)
+    source, cut = _pictures(mpegts), _pictures(clip)
+    assert len(cut) == stop - first
+    for n, picture in enumerate(cut):  # each frame is the source's frame it should be
+        nearby = range(max(0, first + n - 3), min(len(source), first + n + 4))
+        assert min(nearby, key=lambda i: np.abs(source[i] - picture).mean()) == first + n, n
+
+
+# --- The sound of a clip is that of its range, to the sample -------------------------------
+
+
+def _sound(path: Path) -> tuple[int, int, np.ndarray]:
+    """The sample rate, the number of the first sample (its time by the rate) and every sample of
+    the first channel, decoded one packet after the other as a player plays them."""
+    import av
+
+    with av.open(str(path)) as container:
+        frames = list(container.decode(audio=0))
+    rate = frames[0].sample_rate
+    samples = np.concatenate([frame.to_ndarray()[0] for frame in frames])
+    return rate, round((frames[0].time or 0) * rate), samples
+
+
+def _first_sound_packet(path: Path) -> float:
+    """When the first packet of sound starts: an edit list hides what comes before 0."""
+    output = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", "packet=pts_time",
+         "-read_intervals", "%+#1", "-of", "csv=p=0", str(path)],
+        capture_output=True, check=True, text=True,
+    ).stdout  # fmt: skip
+    return float(output.split()[0].strip(","))
+
+
+def _assert_sound_is_the_range(clip: Path, source: Path, start: float, frames: int) -> None:
+    """The clip's sound is the source's of [start, start + frames / 24) seconds (from the
+    picture's first frame), to within a few samples, and lasts as long as the picture: no
+    sound from before the in point hidden by an edit list (it hides the AAC encoder's
+    priming, 1024 samples, and nothing else), none after the out point."""
+    streams = _streams(clip)
+    video, audio = streams["video"], streams["audio"]
+    rate, _first, cut = _sound(clip)
+    assert float(audio["start_time"]) >= 0
+    assert _first_sound_packet(clip) == pytest.approx(-1024 / rate, abs=1e-5)
+    # The edit list that ends the sound counts milliseconds (the movie's time scale).
+    assert float(audio["duration"]) == pytest.approx(float(video["duration"]), abs=1e-3)
+    assert float(video["duration"]) == pytest.approx(frames / 24, abs=1e-3)
+    source_rate, source_first, whole = _sound(source)
+    assert source_rate == rate
+    origin = frame_index(source).origin  # where the picture's first frame is, in its times
+    begin = round((origin + start) * rate) - source_first
+    expected = whole[begin : begin + round(frames / 24 * rate)]
+    assert len(expected) == round(frames / 24 * rate)
+    window = len(expected) - 2 * 64
+
+    def similarity(lag: int) -> float:
+        return float(
+            np.corrcoef(cut[64 + lag : 64 + lag + window], expected[64 : 64 + window])[0, 1]
+        )
+
+    lag = max(range(-64, 65), key=similarity)
+    assert abs(lag) <= 32, lag  # under a millisecond
+    assert similarity(lag) > 0.95
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "reencode_all"),
+    [
+        (3.3, 8.05, False),  # mid-GOP in point, out point just after the keyframe at 8 s
+        (4.05, 6.5, False),  # in point just after a keyframe: a long head
+        (0.5, 1.5, False),  # no keyframe inside: re-encoded whole by ffmpeg
+        (3.3, 8.05, True),  # the same range re-encoded whole
+    ],
+)
+def test_the_sound_of_a_clip_is_that_of_its_frames(rendition, tmp_path, start, end, reencode_all):
+    clip = tmp_path / "clip.mp4"
+    plan = cut_clip(rendition, start, end, clip, has_audio=True, reencode_all=reencode_all)
+    assert plan.copies == (not reencode_all and start != 0.5)
+    _assert_sound_is_the_range(clip, rendition, plan.start, plan.frames)
+
+
+def test_the_sound_of_a_clip_of_an_mpeg_ts_original_is_that_of_its_frames(mpegts, tmp_path):
+    clip = tmp_path / "clip.mp4"
+    plan = cut_clip(mpegts, 3.3, 5.3, clip, has_audio=True, reencode_all=True)
+    _assert_sound_is_the_range(clip, mpegts, plan.start, plan.frames)

@@ -15,6 +15,7 @@ from django.test import override_settings
 from cms.videos.models import Video, VideoMedia
 from pipeline.media.probe import InvalidMedia, probe, probe_with_ffprobe, probe_with_pyav
 from pipeline.models import OutboxEvent
+from tests.integration.helpers import first_cluster
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,9 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
             "audio-only.m4a",
             "tiny.mp4",
             "truncated.mp4",
+            "whole.webm",
+            "truncated.webm",
+            "truncated-in-first-frame.webm",
             "text.mp4",
             "empty.mp4",
         ]
@@ -119,6 +123,13 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     made["truncated.mp4"].write_bytes(whole[: len(whole) // 2])
     fragmented = made["fragmented.mp4"].read_bytes()
     made["truncated-fragmented.mp4"].write_bytes(fragmented[: len(fragmented) // 2])
+    # A WebM (no frame count in its header) cut in its middle, and inside its first frame:
+    # ffmpeg converts either without an error, from what there is.
+    _ffmpeg(*picture, *sound, "-t", "3", "-c:v", "libvpx", "-c:a", "libvorbis",
+            str(made["whole.webm"]))  # fmt: skip
+    webm = made["whole.webm"].read_bytes()
+    made["truncated.webm"].write_bytes(webm[: len(webm) // 2])
+    made["truncated-in-first-frame.webm"].write_bytes(webm[: first_cluster(webm) + 64])
     made["text.mp4"].write_text("These are my notes, not a video.\n")
     made["empty.mp4"].write_bytes(b"")
     return made
@@ -147,6 +158,8 @@ BAD_INPUTS = [
     ("text.mp4", "This file is not a video we can read (or it is damaged)."),
     ("truncated.mp4", "The file is truncated: the upload did not complete."),
     ("truncated-fragmented.mp4", "The file is truncated: the upload did not complete."),
+    ("truncated.webm", "The file is truncated: the upload did not complete."),
+    ("truncated-in-first-frame.webm", "The file is truncated: the upload did not complete."),
     ("audio-only.m4a", "The file has no video stream."),
     ("tiny.mp4", "8×8 pixels is outside what we accept (16 to 8192)."),
 ]
@@ -169,7 +182,16 @@ def test_an_overlong_video_is_refused(inputs):
 
 
 @pytest.mark.parametrize(
-    "name", ["ok.mp4", "odd.mp4", "rotated.mp4", "rotated-270.mp4", "silent.mp4", "fragmented.mp4"]
+    "name",
+    [
+        "ok.mp4",
+        "odd.mp4",
+        "rotated.mp4",
+        "rotated-270.mp4",
+        "silent.mp4",
+        "fragmented.mp4",
+        "whole.webm",
+    ],
 )
 def test_pyav_probes_a_video_as_ffprobe_does(inputs, name):
     assert probe_with_pyav(inputs[name]) == probe_with_ffprobe(inputs[name])

@@ -1,6 +1,7 @@
 """The rendition ladder: sizes, codecs, faststart, duration, progress, failures, the job."""
 
 import json
+import re
 import subprocess
 import tempfile
 import uuid
@@ -9,6 +10,7 @@ from pathlib import Path
 import dramatiq
 import pytest
 from django.core.files import File
+from django.utils.html import escape
 from PIL import Image
 
 from cms.videos.models import Video, VideoMedia
@@ -17,7 +19,7 @@ from pipeline.consumers import process_event
 from pipeline.media.processing import create_renditions
 from pipeline.media.renditions import Rung, encode_ladder, ladder_for
 from pipeline.models import OutboxEvent
-from tests.integration.helpers import subprocess_environment, wait_for
+from tests.integration.helpers import first_cluster, subprocess_environment, wait_for
 
 
 @pytest.mark.parametrize(
@@ -142,11 +144,113 @@ def test_a_source_ffmpeg_cannot_decode_fails_with_its_reason_and_leaves_nothing(
 
     media.refresh_from_db()
     assert media.status == "failed"
-    assert "ffmpeg exited with" in media.error
+    assert media.error.startswith("ffmpeg could not convert the file (exit status 1): ")
     assert not media.renditions.exists()
     assert set(Path(tempfile.gettempdir()).glob("newsroom-renditions-*")) == leftovers_before
     [event] = OutboxEvent.objects.filter(type="cms.video.failed")
     assert event.data["error"] == media.error
+
+
+@pytest.fixture(scope="module")
+def sample_webm(sample_media_dir, tmp_path_factory) -> Path:
+    """6 s of the sample transcoded to a small WebM (VP8, Vorbis)."""
+    path = tmp_path_factory.mktemp("webm") / "sample.webm"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(sample_media_dir / "big_buck_bunny_0_30.webm"),
+         "-t", "6", "-vf", "scale=320:180", "-c:v", "libvpx", "-b:v", "300k",
+         "-c:a", "libvorbis", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize(
+    ("cut", "reason"),
+    [
+        ("in the middle", r"The 180p rendition lasts [234]\.\d s, the source 6\.0 s: "),
+        ("in the first frame", "The 180p rendition has no picture: "),
+    ],
+)
+@pytest.mark.django_db
+def test_a_truncated_webm_fails_with_a_readable_reason_and_an_event(
+    sample_webm, client, cut, reason
+):
+    # Probed whole, then cut short in storage: the upload itself would be refused (ingest).
+    media = _media(sample_webm)
+    whole = sample_webm.read_bytes()
+    length = len(whole) // 2 if cut == "in the middle" else first_cluster(whole) + 64
+    Path(media.source.path).write_bytes(whole[:length])
+    # ffmpeg converts what there is without an error: only the check of its output tells.
+    converted = subprocess.run(
+        ["ffmpeg", "-v", "quiet", "-i", media.source.path, "-f", "null", "-"], check=False
+    )
+    assert converted.returncode == 0
+
+    create_renditions(media)  # returns: a damaged source is not retried
+
+    media.refresh_from_db()
+    assert media.status == "failed"
+    assert re.match(reason, media.error)
+    assert media.error.endswith(": the source file is probably truncated or damaged.")
+    assert not media.renditions.exists()
+    video = media.videos.get()
+    [event] = OutboxEvent.objects.filter(type="cms.video.failed")
+    assert (event.subject, event.data) == (
+        f"videos/{video.pk}",
+        {"id": video.pk, "error": media.error},
+    )
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser(username="ed", password="x"))
+    page = client.get(f"/admin/snippets/videos/video/edit/{video.pk}/").content.decode()
+    assert escape(media.error) in page
+
+
+# Committed for real: the worker thread has its own database connection.
+@pytest.mark.django_db(transaction=True)
+def test_an_error_that_is_not_the_video_s_is_retried_then_fails_with_its_reason(
+    sample_media_dir, settings, amqp_channel
+):
+    from dramatiq.common import dq_name, xq_name
+
+    from pipeline.jobs import transcode_video, transcode_video_given_up
+
+    media = _media(sample_media_dir / "example2.mp4")
+    settings.FFMPEG_BINARY = "/nonexistent/ffmpeg"  # no ffmpeg: not the video's fault
+    broker = transcode_video.broker
+    # This test's own queue, for the job and for the actor it goes to when it gives up, so
+    # that no other worker on the broker takes them.
+    queue = f"media-test-{uuid.uuid4().hex}"
+    given_up = dramatiq.actor(actor_name=f"given-up-{queue}", queue_name=queue)(
+        transcode_video_given_up.fn
+    )
+    assert transcode_video.options["on_retry_exhausted"] == transcode_video_given_up.actor_name
+    message = transcode_video.message_with_options(
+        args=(media.pk,),
+        max_retries=1,
+        min_backoff=10,
+        max_backoff=20,
+        on_retry_exhausted=given_up.actor_name,
+    ).copy(queue_name=queue)
+    broker.enqueue(message)
+    worker = dramatiq.Worker(broker, worker_threads=1, queues={queue})
+    worker.start()
+    try:
+        wait_for(lambda: VideoMedia.objects.get(pk=media.pk).status == "failed", 60)
+    finally:
+        worker.stop()
+        broker.actors.pop(given_up.actor_name)
+        for name in (queue, dq_name(queue), xq_name(queue)):
+            amqp_channel.queue_delete(name)
+
+    media.refresh_from_db()
+    assert media.error == (
+        "Processing failed 2 times; the last time: ImproperlyConfigured: "
+        "FFMPEG_BINARY='/nonexistent/ffmpeg' is not an executable file"
+    )
+    video = media.videos.get()
+    [event] = OutboxEvent.objects.filter(type="cms.video.failed")
+    assert event.data == {"id": video.pk, "error": media.error}
 
 
 # Committed for real: the worker thread has its own database connection.
@@ -272,3 +376,33 @@ def test_a_variable_frame_rate_source_keeps_its_timing(tmp_path):
     info = _probe(Path(rendition.file.path))
     assert float(info["format"]["duration"]) == pytest.approx(3.0, abs=0.15)
     assert media.duration == pytest.approx(3.0, abs=0.15)
+
+
+@pytest.mark.django_db
+def test_a_clip_whose_job_fails_on_another_error_is_retried_then_fails_with_it(
+    sample_media_dir, settings
+):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from cms.videos.models import Clip
+    from pipeline.jobs import make_clip, make_clip_given_up
+    from pipeline.media.processing import clip_given_up, create_clip
+
+    media = _media(sample_media_dir / "example2.mp4")
+    clip = Clip.objects.create(media=media, rendition=Clip.ORIGINAL, start=0, end=1)
+    settings.FFMPEG_BINARY = "/nonexistent/ffmpeg"  # no ffmpeg: not the clip's fault
+
+    with pytest.raises(ImproperlyConfigured):  # raised again, for dramatiq to retry
+        create_clip(clip)
+
+    clip.refresh_from_db()
+    reason = "ImproperlyConfigured: FFMPEG_BINARY='/nonexistent/ffmpeg' is not an executable file"
+    assert (clip.status, clip.error) == ("processing", reason)
+    # When the retries are spent, dramatiq hands the message to the actor that gives up.
+    assert make_clip.options["on_retry_exhausted"] == make_clip_given_up.actor_name
+    clip_given_up(clip, attempts=4)
+    clip.refresh_from_db()
+    assert (clip.status, clip.error) == (
+        "failed",
+        f"Processing failed 4 times; the last time: {reason}",
+    )
