@@ -18,12 +18,16 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 import pika
 from django import db
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
 
@@ -124,6 +128,18 @@ def _claim(group: str, event: dict[str, Any]) -> Outcome | None:
         group=group, subject=event["subject"], sequence__gt=event["sequence"]
     )
     return Outcome.STALE if newer.exists() else None
+
+
+def purge_processed_events() -> int:
+    """Forget what groups processed more than PROCESSED_EVENT_RETENTION_DAYS ago, except
+    the latest (by sequence) of each group and subject: `_claim` compares each new event
+    with it, so an old event delivered again is still skipped, as stale."""
+    cutoff = timezone.now() - timedelta(days=settings.PROCESSED_EVENT_RETENTION_DAYS)
+    later = ProcessedEvent.objects.filter(
+        group=OuterRef("group"), subject=OuterRef("subject"), sequence__gt=OuterRef("sequence")
+    )
+    deleted, _ = ProcessedEvent.objects.filter(Exists(later), processed_at__lt=cutoff).delete()
+    return deleted
 
 
 def groups_for(routing_key: str) -> list[ConsumerGroup]:

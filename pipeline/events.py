@@ -47,18 +47,18 @@ def record_event(event_type: EventType, subject: str, data: dict[str, Any]) -> O
             data=data,
         )
         wake_relay()
-    # The embedded default has no relay: it hands the event to the in-process consumers.
-    from . import transport  # the transport imports the consumers, which import this module
-
-    transport.event_recorded(event)
     return event
 
 
 def wake_relay() -> None:
-    """Tell a relay waiting in LISTEN that there is work, when this transaction commits."""
+    """Tell a relay waiting in LISTEN that there is work, when this transaction commits; in
+    the embedded default, relay in this process then."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+    from . import transport  # the transport imports the relay, which imports this module
+
+    transport.outbox_changed()
 
 
 def _next_sequence(subject: str) -> int:

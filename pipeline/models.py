@@ -11,6 +11,8 @@ class OutboxEvent(models.Model):
 
     The relay publishes unsent rows in order and stamps `sent_at` once RabbitMQ confirmed them;
     sent rows are kept for `EVENT_RETENTION_DAYS` so `replay_events` can publish them again.
+    In the embedded default a consumer group's failure is known at once: the row stays unsent,
+    waits until `retry_at`, and after its group's attempts is dead-lettered with its error.
     """
 
     # Insertion order, the order the relay publishes in (the event's UUID does not sort).
@@ -22,6 +24,12 @@ class OutboxEvent(models.Model):
     time = models.DateTimeField(_("time"))
     data = models.JSONField(_("data"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Failed in-process deliveries (pipeline/transport.py); RabbitMQ's consumers retry their
+    # own messages, and there these stay empty.
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    retry_at = models.DateTimeField(_("retry at"), null=True, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+    dead_lettered_at = models.DateTimeField(_("dead-lettered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbox event")
@@ -38,6 +46,12 @@ class OutboxEvent(models.Model):
                 name="outbox_unsent_idx",
             ),
             models.Index(fields=["time"], name="outbox_time_idx"),
+            # The relay holds back the subjects of events waiting for a retry.
+            models.Index(
+                fields=["retry_at"],
+                condition=models.Q(sent_at__isnull=True, retry_at__isnull=False),
+                name="outbox_retry_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,10 @@ message). Here a SelectConnection runs its I/O loop in a background thread: a ba
 published in one go and `publish()` returns once the broker confirmed every message of it,
 or raises if one was nacked, returned as unroutable (`mandatory`), or the connection failed.
 The I/O loop also answers heartbeats while the relay waits for work.
+
+`Publisher` is what the relay needs of a publisher; the embedded default's in-process one
+(pipeline/transport.py) delivers to the consumer groups themselves and reports a group's
+failure on a message with `MessageFailed`.
 """
 
 import logging
@@ -12,7 +16,7 @@ import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pika
 from pika.exceptions import AMQPConnectionError, AMQPError
@@ -22,6 +26,18 @@ logger = logging.getLogger(__name__)
 
 class PublishError(AMQPError):
     """The broker refused (nack) or could not route (return) messages of a batch."""
+
+
+class MessageFailed(Exception):  # an outcome the relay records, like RetryLater
+    """A consumer group failed on one message of a batch (in-process delivery only).
+
+    The messages before it were delivered, those after it were not tried. `counts` is False
+    when a service the handler needs is down (`RetryLater`): that does not use up attempts.
+    """
+
+    def __init__(self, message_id: str, group: str, reason: str, *, counts: bool = True) -> None:
+        super().__init__(f"{group} failed on {message_id}: {reason}")
+        self.message_id, self.group, self.reason, self.counts = message_id, group, reason, counts
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,19 @@ class Message:
     @property
     def message_id(self) -> str:
         return str(self.properties.message_id)
+
+
+class Publisher(Protocol):
+    """What the relay publishes a batch through."""
+
+    @property
+    def is_open(self) -> bool: ...
+
+    def publish(self, messages: list[Message]) -> None:
+        """Return once every message is delivered. `MessageFailed` names the message that
+        failed (those before it were delivered); any other error: none counts as sent."""
+
+    def close(self) -> None: ...
 
 
 class ConfirmedPublisher:

@@ -9,6 +9,13 @@ queue bound) fails the batch rather than vanishing.
 
 At idle the relay sleeps in PostgreSQL's LISTEN, woken by the NOTIFY that `record_event`
 issues on commit, so latency is a few milliseconds without polling; elsewhere it polls.
+
+The embedded default runs the same relay with an in-process publisher (pipeline/transport.py)
+that hands each message to the consumer groups. A group's failure is then known here: the
+messages before it are stamped sent, the failed one waits for a retry (its group's delays)
+and is dead-lettered after its group's attempts, with its error, so that it blocks nothing
+for ever. Until its retry, the later events of its subject are held back: a group never
+handles a subject's events out of order (the older would be skipped as stale).
 """
 
 import contextlib
@@ -18,35 +25,45 @@ import random
 import select
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pika
 import psycopg
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from .consumers import log_event, purge_processed_events
 from .events import CONTENT_TYPE, NOTIFY_CHANNEL, cloudevent, routing_key, wake_relay
 from .models import OutboxEvent
-from .publisher import ConfirmedPublisher, Message
-from .topology import EXCHANGE
+from .publisher import ConfirmedPublisher, Message, MessageFailed, Publisher
+from .topology import EXCHANGE, GROUPS
 
 logger = logging.getLogger(__name__)
+
+# Seconds before a message whose handler said `RetryLater` (a service down) is tried again;
+# that does not use up its attempts (the RabbitMQ consumer's longest wait, too).
+SERVICE_DOWN_RETRY_DELAY = 10
 
 
 class Relay:
     def __init__(
         self,
-        url: str,
+        url: str = "",
         batch_size: int = 500,
         poll_interval: float = 1.0,
         stop: threading.Event | None = None,
+        publisher: Callable[[], Publisher] | None = None,
     ) -> None:
         self.url = url
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.stop = stop or threading.Event()
-        self._publisher: ConfirmedPublisher | None = None
+        # Makes the publisher: RabbitMQ's at `url` unless told otherwise (in-process).
+        self._new_publisher = publisher or (lambda: ConfirmedPublisher(url))
+        self._publisher: Publisher | None = None
         self._listener: psycopg.Connection | None = None
         self._last_purge = float("-inf")
 
@@ -72,27 +89,35 @@ class Relay:
         connection.close()  # this thread's database connection
         logger.info("relay stopped")
 
-    def relay_batch(self) -> int:
-        """Publish the oldest unsent events (at most one batch); return how many were sent."""
+    def relay_batch(self, due: datetime | None = None) -> int:
+        """Publish the oldest unsent events (at most one batch); return how many were sent or
+        set aside for a retry. Events set aside until after `due` (default: now) wait."""
         publisher = self._publisher_connected()
+        failed: OutboxEvent | None = None
         with transaction.atomic():
             batch = list(
-                OutboxEvent.objects.select_for_update(skip_locked=True)
-                .filter(sent_at__isnull=True)
+                events_to_relay(due or timezone.now())
+                .select_for_update(skip_locked=True)
                 .order_by("position")[: self.batch_size]
             )
-            # Returns once RabbitMQ confirmed every message; raises (and rolls back) if not.
-            publisher.publish([outbox_message(event) for event in batch])
-            if batch:
-                OutboxEvent.objects.filter(pk__in=[event.pk for event in batch]).update(
+            try:
+                # Returns once RabbitMQ confirmed every message; raises (and rolls back) if not.
+                publisher.publish([outbox_message(event) for event in batch])
+                sent = batch
+            except MessageFailed as failure:  # in-process: what came before it is done
+                index = [str(event.event_id) for event in batch].index(failure.message_id)
+                sent, failed = batch[:index], batch[index]
+                set_aside(failed, failure)
+            if sent:
+                OutboxEvent.objects.filter(pk__in=[event.pk for event in sent]).update(
                     sent_at=timezone.now()
                 )
-        if batch:
-            logger.debug("relay: sent %d events", len(batch))
-        return len(batch)
+        if sent:
+            logger.debug("relay: sent %d events", len(sent))
+        return len(sent) + (failed is not None)
 
     def purge_if_due(self) -> None:
-        """Delete sent events past the retention period, at most once an hour."""
+        """Delete sent events and consumers' records past retention, at most once an hour."""
         now = time.monotonic()
         if now - self._last_purge < 3600:
             return
@@ -100,13 +125,16 @@ class Relay:
         deleted = purge_sent_events()
         if deleted:
             logger.info("relay: purged %d sent events past retention", deleted)
+        forgotten = purge_processed_events()
+        if forgotten:
+            logger.info("relay: purged %d processed-event records past retention", forgotten)
 
     # --- Connections --------------------------------------------------------------------
 
-    def _publisher_connected(self) -> ConfirmedPublisher:
+    def _publisher_connected(self) -> Publisher:
         if self._publisher is None or not self._publisher.is_open:
             self._close_publisher()
-            self._publisher = ConfirmedPublisher(self.url)
+            self._publisher = self._new_publisher()
         return self._publisher
 
     def _connect(self) -> None:
@@ -145,6 +173,39 @@ class Relay:
             self.stop.wait(self.poll_interval)
 
 
+def events_to_relay(due: datetime) -> QuerySet[OutboxEvent]:
+    """Unsent events, but for the dead-lettered and the subjects of those waiting for a retry
+    after `due` (a subject's later events must not overtake them)."""
+    pending = OutboxEvent.objects.filter(sent_at__isnull=True, dead_lettered_at__isnull=True)
+    waiting = pending.filter(retry_at__gt=due).values("subject")
+    return pending.exclude(subject__in=waiting)
+
+
+def set_aside(event: OutboxEvent, failure: MessageFailed) -> None:
+    """Record a failed delivery: retry after the group's delay, or dead-letter the event
+    once the group's attempts are used up (as its RabbitMQ consumer would)."""
+    group = GROUPS[failure.group]
+    attempts = event.attempts + failure.counts
+    dead = failure.counts and attempts >= group.max_attempts
+    now = timezone.now()
+    delay = group.retry_delay(attempts) if failure.counts else SERVICE_DOWN_RETRY_DELAY
+    OutboxEvent.objects.filter(pk=event.pk).update(
+        attempts=attempts,
+        error=f"{failure.group}: {failure.reason}"[:1000],
+        retry_at=None if dead else now + timedelta(seconds=delay),
+        dead_lettered_at=now if dead else None,
+    )
+    log_event(
+        logging.ERROR if dead else logging.WARNING,
+        "event failed",
+        group=failure.group,
+        id=failure.message_id,
+        attempt=attempts,
+        next="dead-letter" if dead else f"retry in {delay}s",
+        error=failure.reason,
+    )
+
+
 def outbox_message(event: OutboxEvent) -> Message:
     return Message(
         exchange=EXCHANGE,
@@ -173,10 +234,24 @@ def replay_events(since: datetime, types: list[str] | None = None) -> int:
     groups skip what they processed; an outside consumer catching up gets everything.
     """
     events = OutboxEvent.objects.filter(time__gte=since, sent_at__isnull=False)
+    return _queue_again(events, types)
+
+
+def replay_dead_letters(types: list[str] | None = None) -> int:
+    """Queue dead-lettered events again (once their cause is fixed), with all their attempts.
+
+    Groups that handled a later event of the same subject meanwhile skip them as stale.
+    """
+    return _queue_again(OutboxEvent.objects.filter(dead_lettered_at__isnull=False), types)
+
+
+def _queue_again(events: QuerySet[OutboxEvent], types: list[str] | None) -> int:
     if types:
         events = events.filter(type__in=types)
     with transaction.atomic():
-        count = events.update(sent_at=None)
+        count = events.update(
+            sent_at=None, dead_lettered_at=None, attempts=0, retry_at=None, error=""
+        )
         wake_relay()
     return count
 

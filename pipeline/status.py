@@ -17,15 +17,21 @@ class EventsStatus:
     backlog: int
     oldest_unsent_age: timedelta | None
     dead_letters: dict[str, int | None] | None  # None without a broker
+    # Dead-lettered by the in-process transport: how many, and the latest with their errors.
+    outbox_dead_letters: int
+    latest_outbox_dead_letters: list[OutboxEvent]
 
 
 def events_status() -> EventsStatus:
-    unsent = OutboxEvent.objects.filter(sent_at__isnull=True)
+    unsent = OutboxEvent.objects.filter(sent_at__isnull=True, dead_lettered_at__isnull=True)
     oldest = unsent.aggregate(oldest=Min("time"))["oldest"]
+    dead = OutboxEvent.objects.filter(dead_lettered_at__isnull=False)
     return EventsStatus(
         backlog=unsent.count(),
         oldest_unsent_age=timezone.now() - oldest if oldest else None,
         dead_letters=_dead_letter_counts() if settings.RABBITMQ_URL else None,
+        outbox_dead_letters=dead.count(),
+        latest_outbox_dead_letters=list(dead.order_by("-dead_lettered_at", "-position")[:10]),
     )
 
 

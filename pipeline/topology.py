@@ -41,10 +41,13 @@ class ConsumerGroup:
     def max_attempts(self) -> int:
         return len(self.retry_delays) + 1
 
+    def retry_delay(self, attempt: int) -> int:
+        """Seconds before the next delivery of a message failed `attempt` times."""
+        return self.retry_delays[min(attempt, len(self.retry_delays)) - 1]
+
     def retry_queue(self, attempt: int) -> str:
         """The queue that holds a message failed `attempt` times before its next delivery."""
-        delay = self.retry_delays[min(attempt, len(self.retry_delays)) - 1]
-        return f"{self.queue}.retry.{delay}s"
+        return f"{self.queue}.retry.{self.retry_delay(attempt)}s"
 
 
 GROUPS = {

@@ -1,35 +1,137 @@
 """Where a recorded event goes: RabbitMQ through the relay, or the in-process consumers.
 
 With `RABBITMQ_URL` set, the relay (`manage.py relay_events`) publishes the outbox and the
-consumer groups run as separate processes. The embedded default has neither: after the
-transaction commits, the same handlers run in this process, through the same
-`process_event`, and the outbox row is marked sent.
+consumer groups run as separate processes. The embedded default has neither: once the
+transaction that recorded events commits, this process runs the same relay, with a publisher
+that hands each message to the consumer groups bound to its routing key through the same
+`process_event`. A row is stamped sent only once every group handled it; a failed one is
+retried by the next commit that records an event, or by a timer when its retry is due, and
+is dead-lettered after its group's attempts (pipeline/relay.py). `relay_events` relays
+in-process too.
 """
 
+import json
 import logging
+import threading
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
-from .consumers import groups_for, process_event
-from .events import cloudevent, routing_key
+from .consumers import RetryLater, groups_for, process_event
 from .models import OutboxEvent
+from .publisher import Message, MessageFailed
+from .relay import Relay
 
 logger = logging.getLogger(__name__)
 
 
-def event_recorded(event: OutboxEvent) -> None:
+class InProcessPublisher:
+    """Delivers messages to the consumer groups in this process, as their consumers would."""
+
+    is_open = True
+
+    def publish(self, messages: list[Message]) -> None:
+        """Have every group bound to each message's routing key handle it, in order; stop at
+        the first failure (`MessageFailed`)."""
+        for message in messages:
+            event = json.loads(message.body)
+            for group in groups_for(message.routing_key):
+                try:
+                    process_event(group.name, event)
+                except Exception as error:  # any handler failure is retried, as by RabbitMQ
+                    raise MessageFailed(
+                        message.message_id,
+                        group.name,
+                        f"{type(error).__name__}: {error}",
+                        counts=not isinstance(error, RetryLater),
+                    ) from error
+
+    def close(self) -> None:
+        pass
+
+
+def outbox_relay(**options: Any) -> Relay:
+    """The relay of the configured transport (`relay_events`)."""
     if settings.EVENT_TRANSPORT == "inprocess":
-        transaction.on_commit(lambda: dispatch_in_process(event))
+        return Relay(publisher=InProcessPublisher, **options)
+    return Relay(settings.RABBITMQ_URL, **options)
 
 
-def dispatch_in_process(event: OutboxEvent) -> None:
-    envelope = cloudevent(event)
-    for group in groups_for(routing_key(event.type)):
-        try:
-            process_event(group.name, envelope)
-        except Exception:
-            # No retry queue here: the failure is logged and the request goes on.
-            logger.exception("in-process consumer %s failed on %s", group.name, event)
-    OutboxEvent.objects.filter(pk=event.pk).update(sent_at=timezone.now())
+def outbox_changed() -> None:
+    """Events were recorded or queued again: in-process, relay them once this commits."""
+    if settings.EVENT_TRANSPORT == "inprocess":
+        transaction.on_commit(relay_in_process)
+
+
+# One thread relays at a time (each subject's events are handled in order); the relay of a
+# handler's own events, in that thread, is left to the loop already running.
+_relaying = threading.Lock()
+_relaying_here = threading.local()
+_relay: Relay | None = None
+
+
+def relay_in_process() -> None:
+    """Relay every due event through the in-process consumers, then arm the retry timer."""
+    global _relay
+    if getattr(_relaying_here, "active", False):
+        return
+    try:
+        with _relaying:
+            _relaying_here.active = True
+            try:
+                _relay = _relay or Relay(publisher=InProcessPublisher)
+                # Events set aside during this loop wait for their retry: the loop ends.
+                started = timezone.now()
+                while _relay.relay_batch(due=started):
+                    pass
+                _relay.purge_if_due()
+            finally:
+                _relaying_here.active = False
+        _arm_retry_timer(after=started)
+    except Exception:  # after the commit: the events stay in the outbox for the next try
+        logger.exception("in-process relay failed; the events stay in the outbox")
+
+
+# At most one timer per process, for the earliest retry due.
+_timer_lock = threading.Lock()
+_timer: threading.Timer | None = None
+_timer_due: datetime | None = None
+
+
+def _arm_retry_timer(after: datetime) -> None:
+    """Relay again when the next event set aside is due, even if nothing else is recorded.
+
+    Only retries due `after` the last relay started count: that relay had the others, and
+    those it held back (behind an earlier event of their subject) follow that event's retry.
+    """
+    global _timer, _timer_due
+    due = OutboxEvent.objects.filter(
+        sent_at__isnull=True, dead_lettered_at__isnull=True, retry_at__gt=after
+    ).aggregate(due=Min("retry_at"))["due"]
+    if due is None:
+        return
+    with _timer_lock:
+        if _timer is not None and _timer_due is not None and _timer_due <= due:
+            return  # an earlier timer relays everything that is due by then
+        if _timer is not None:
+            _timer.cancel()
+        delay = max((due - timezone.now()).total_seconds(), 0.0)
+        _timer, _timer_due = threading.Timer(delay, _relay_on_timer), due
+        _timer.daemon = True  # a process that ends leaves the retry to the next one
+        _timer.start()
+
+
+def _relay_on_timer() -> None:
+    global _timer, _timer_due
+    with _timer_lock:
+        _timer, _timer_due = None, None
+    if settings.EVENT_TRANSPORT != "inprocess":  # the settings changed meanwhile (tests)
+        return
+    try:
+        relay_in_process()
+    finally:
+        connection.close()  # this thread's database connection

@@ -17,9 +17,17 @@ class Command(BaseCommand):
         self.stdout.write(
             "oldest unsent event: " + (f"{age.total_seconds():.1f} s old" if age else "none")
         )
-        if status.dead_letters is None:
-            self.stdout.write("dead letters: no broker (in-process transport)")
-            return
-        for queue, count in status.dead_letters.items():
+        # The in-process transport dead-letters in the outbox (never with a broker).
+        if status.dead_letters is None or status.outbox_dead_letters:
+            hint = " (queue them again: replay_events --dead-lettered)"
+            self.stdout.write(
+                f"dead letters in the outbox: {status.outbox_dead_letters}"
+                + (hint if status.outbox_dead_letters else "")
+            )
+        for event in status.latest_outbox_dead_letters:
+            self.stdout.write(
+                f"  {event.event_id} {event}, {event.attempts} attempts: {event.error}"
+            )
+        for queue, count in (status.dead_letters or {}).items():
             shown = "not declared (run setup_topology)" if count is None else count
             self.stdout.write(f"dead letters in {queue}: {shown}")
