@@ -21,6 +21,15 @@ def send_no_account(email: str, language: str) -> None:
     _send("accounts/email/no_account", email, language, {"email": email})
 
 
+def send_account_exists(user: User, language: str, sign_in_link: str, reset_link: str) -> None:
+    _send(
+        "accounts/email/account_exists",
+        user.email,
+        language,
+        {"email": user.email, "sign_in_link": sign_in_link, "reset_link": reset_link},
+    )
+
+
 def send_verification(user: User, link: str) -> None:
     _send(
         "accounts/email/verify",

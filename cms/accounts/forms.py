@@ -4,14 +4,37 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.forms.models import fields_for_model
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm
 
+from .backends import sign_in_refusal
 from .models import User
+from .throttling import Throttled
+from .validators import MAXIMUM_LENGTH
+
+REGISTRATION_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "organisation",
+    "role",
+    "country",
+    "preferred_language",
+]
 
 
-class RegistrationForm(forms.ModelForm):
+class RegistrationForm(forms.Form):
+    """The sign-up fields, as the model defines them, and the password.
+
+    Not a ModelForm: it would check the model's one-account-per-address constraint and tell
+    the requester that the address has an account; services.sign_up answers the same either
+    way and tells the owner instead.
+    """
+
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -19,20 +42,9 @@ class RegistrationForm(forms.ModelForm):
         help_text=password_validation.password_validators_help_text_html(),
     )
 
-    class Meta:
-        model = User
-        fields = [
-            "first_name",
-            "last_name",
-            "email",
-            "organisation",
-            "role",
-            "country",
-            "preferred_language",
-        ]
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields = {**fields_for_model(User, fields=REGISTRATION_FIELDS), **self.fields}
         for name in ("first_name", "last_name", "email", "organisation", "role", "country"):
             self.fields[name].required = True
         self.fields["preferred_language"] = forms.ChoiceField(
@@ -41,10 +53,7 @@ class RegistrationForm(forms.ModelForm):
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this email address already exists."))
-        return email
+        return str(self.cleaned_data["email"]).strip()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -59,11 +68,33 @@ class RegistrationForm(forms.ModelForm):
         return cleaned
 
 
-class SignInForm(AuthenticationForm):
+class ThrottledSignIn(forms.Form):
+    """For sign-in forms (AuthenticationForm's): the throttle's refusal as the form's error.
+
+    The backend enforces the throttle whatever the form; this only says so, before trying.
+    """
+
+    request: HttpRequest | None
+    refusal: Throttled | None = None
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if username:
+            self.refusal = sign_in_refusal(self.request, username)
+            if self.refusal is not None:
+                raise forms.ValidationError(self.refusal.message, code="throttled")
+        return super().clean() or self.cleaned_data
+
+
+class SignInForm(ThrottledSignIn, AuthenticationForm):
     username = forms.CharField(
         label=_("Email address"),
         widget=forms.TextInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+
+
+class AdminSignInForm(ThrottledSignIn, LoginForm):
+    """Wagtail's admin sign-in (WAGTAILADMIN_USER_LOGIN_FORM)."""
 
 
 class ProfileForm(forms.ModelForm):
@@ -73,6 +104,10 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Required at sign-up, so never blanked afterwards (the model allows blanks for
+        # accounts made in the admin).
+        for name in self._meta.fields or ():
+            self.fields[name].required = True
         self.fields["preferred_language"] = forms.ChoiceField(
             label=_("Preferred language"),
             choices=settings.LANGUAGES,
@@ -91,13 +126,23 @@ class DeleteAccountForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
-        self.user = user
+    def __init__(self, user: User, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        self.user, self.request = user, request
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        # No password that long was ever allowed: refused without hashing it.
+        if len(password) > MAXIMUM_LENGTH:
+            raise forms.ValidationError(_("This password is not right."))
+        # Checked like a sign-in (backends.py), throttle included: a stolen session or
+        # token is no way to guess the password.
+        name = self.user.email or self.user.get_username()
+        refusal = sign_in_refusal(self.request, name)
+        if refusal is not None:
+            raise forms.ValidationError(refusal.message, code="throttled")
+        account = authenticate(self.request, username=name, password=password)
+        if account is None or account.pk != self.user.pk:
             raise forms.ValidationError(_("This password is not right."))
         return password
 

@@ -3,7 +3,9 @@
 The code is six digits, stored hashed, valid for PASSWORD_RESET_CODE_MAX_AGE and for
 PASSWORD_RESET_CODE_ATTEMPTS wrong tries; a new code closes the previous one. Asking for a
 code answers the same way, with the same work, whether or not the address has an account:
-an address without one is told so by email, which is where only its owner can read it.
+an address without one is told so by email, which is where only its owner can read it. It
+gets a code too, stored but never sent, so that trying codes for it is answered exactly as
+for an account (tries left, expiry, too many tries).
 """
 
 import secrets
@@ -46,12 +48,12 @@ def request_code(email: str, address: str | None, language: str) -> None:
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     code_hash = make_password(code)
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    with transaction.atomic():
+        _open_codes(email).update(closed_at=timezone.now())  # a new code replaces the old one
+        PasswordResetCode.objects.create(email=_address(email), user=user, code_hash=code_hash)
     if user is None:
         emails.send_no_account(email.strip(), language)
         return
-    with transaction.atomic():
-        _open_codes(user).update(closed_at=timezone.now())  # a new code replaces the old one
-        PasswordResetCode.objects.create(user=user, code_hash=code_hash)
     emails.send_reset_code(user, code, language or user.preferred_language)
 
 
@@ -63,9 +65,8 @@ def reset_password(email: str, code: str, new_password: str, address: str | None
     throttling.check_and_record(
         [(Rule("reset-code-try", 30, 3600), throttling.address_key(address))]
     )
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
-    reset_code = _open_codes(user).order_by("-created_at").first() if user else None
-    if user is None or reset_code is None:
+    reset_code = _open_codes(email).select_related("user").order_by("-created_at").first()
+    if reset_code is None:
         raise InvalidCode(_("This code is not valid any more. Ask for a new code."))
     age = (timezone.now() - reset_code.created_at).total_seconds()
     if age > settings.PASSWORD_RESET_CODE_MAX_AGE:
@@ -74,7 +75,10 @@ def reset_password(email: str, code: str, new_password: str, address: str | None
     # The attempt counts before the code is compared, committed even if the rest fails.
     PasswordResetCode.objects.filter(pk=reset_code.pk).update(attempts=F("attempts") + 1)
     reset_code.refresh_from_db(fields=["attempts"])
-    if not check_password(code.strip(), reset_code.code_hash):
+    matches = check_password(code.strip(), reset_code.code_hash)  # the same work for all
+    user = reset_code.user
+    # The code of an address without an account was never sent: it cannot be right.
+    if not matches or user is None or not user.is_active:
         left = settings.PASSWORD_RESET_CODE_ATTEMPTS - reset_code.attempts
         if left <= 0:
             _close(reset_code)
@@ -89,15 +93,20 @@ def reset_password(email: str, code: str, new_password: str, address: str | None
         )
     validate_password(new_password, user)
     with transaction.atomic():
-        # A new password changes the session hash: every session signed in before ends.
+        # A new password changes the session hash: every session signed in before ends; the
+        # API token ends with it (User.save).
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        _open_codes(user).update(closed_at=timezone.now())
+        _open_codes(email).update(closed_at=timezone.now())
     return user
 
 
-def _open_codes(user: User) -> QuerySet[PasswordResetCode]:
-    return PasswordResetCode.objects.filter(user=user, closed_at__isnull=True)
+def _address(email: str) -> str:
+    return email.strip().lower()
+
+
+def _open_codes(email: str) -> QuerySet[PasswordResetCode]:
+    return PasswordResetCode.objects.filter(email=_address(email), closed_at__isnull=True)
 
 
 def _close(reset_code: PasswordResetCode) -> None:

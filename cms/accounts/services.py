@@ -4,10 +4,11 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import emails
 from .models import User
@@ -32,11 +33,40 @@ def demo_admin_reset(*, username: str = "admin", email: str = "admin@example.org
 VERIFICATION_SALT = "cms.accounts.verify-email"
 
 
+def sign_up(
+    *, email: str, password: str, absolute_url: Callable[[str], str], language: str, **profile: str
+) -> None:
+    """Create an unverified account and email it the link that confirms its address.
+
+    If the address already has an account, nothing changes: its owner is told by email (in
+    the owner's language, else `language`, the requester's). The requester gets the same
+    answer after the same work (the password is hashed either way), so signing up tells
+    nobody which addresses have an account. `absolute_url` makes links absolute for the
+    site the requester is on.
+    """
+    owner = User.objects.filter(email__iexact=email.strip()).first()
+    if owner is None:
+        try:
+            with transaction.atomic():
+                user = register(email=email, password=password, **profile)
+        except IntegrityError:  # a sign-up for the same address committed in between
+            owner = User.objects.get(email__iexact=email.strip())
+        else:
+            send_verification_link(user, absolute_url)
+            return
+    make_password(password)  # the hashing a new account's set_password() does
+    send_account_exists_notice(owner, absolute_url, language)
+
+
 def register(*, email: str, password: str, **profile: str) -> User:
-    """A new, unverified account; the caller sends the verification link after commit."""
+    """A new, unverified account; the caller sends the verification link after commit.
+
+    Raises IntegrityError if the address has an account already (the database's unique
+    constraint decides: a check before the insert could race with another sign-up).
+    """
     user = User(username=_username_for(email), email=email.strip(), **profile)
     user.set_password(password)
-    user.full_clean(exclude=["password", "username"])
+    user.full_clean(exclude=["password", "username"], validate_constraints=False)
     user.save()
     return user
 
@@ -53,6 +83,17 @@ def send_verification_link(user: User, absolute_url: Callable[[str], str]) -> No
     """
     link = absolute_url(reverse("accounts:verify", args=[verification_token(user)]))
     transaction.on_commit(lambda: emails.send_verification(user, link))
+
+
+def send_account_exists_notice(
+    owner: User, absolute_url: Callable[[str], str], language: str
+) -> None:
+    """Tell the owner of an address that someone tried to sign up with it, after commit."""
+    language = owner.preferred_language or language
+    with translation.override(language):  # the links' language prefix
+        sign_in = absolute_url(reverse("accounts:sign-in"))
+        reset = absolute_url(reverse("accounts:reset"))
+    transaction.on_commit(lambda: emails.send_account_exists(owner, language, sign_in, reset))
 
 
 def verify_email(token: str) -> User | None:

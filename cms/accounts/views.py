@@ -2,18 +2,19 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
@@ -49,12 +50,14 @@ def _page(request: HttpRequest, template: str, status: int = 200, **context: Any
 def register(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST or None, initial={"preferred_language": get_language()})
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        user = services.register(**data)
-        services.send_verification_link(user, request.build_absolute_uri)
-        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-        messages.success(request, _("Welcome. We sent you a link to confirm your email address."))
-        return redirect("accounts:profile")
+        services.sign_up(
+            **form.cleaned_data, absolute_url=request.build_absolute_uri, language=get_language()
+        )
+        # The same answer whether the address was free or had an account (whose owner gets
+        # an email instead): so no session either, the new account signs in.
+        message = _("Thank you. Check your inbox: we sent you an email to confirm your address.")
+        messages.success(request, message)
+        return redirect("accounts:sign-in")
     return _page(request, "register", form=form)
 
 
@@ -82,36 +85,29 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:profile")
 
 
+# Outside the request's transaction: the failed attempt commits before the password is
+# checked, whatever happens next, and the throttle's lock is held for its count only.
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class SignInView(LoginView):
-    """Django's sign-in (safe `next` included), throttled per account and per address."""
+    """Django's sign-in (safe `next` included); also Wagtail's page-privacy login.
+
+    The backend throttles every sign-in per account and per address; the form says so.
+    """
 
     template_name = "accounts/sign_in.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        rules = self._rules(request)
-        try:
-            throttling.check(rules)
-        except Throttled as refusal:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, refusal.message)
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        response = super().post(request, *args, **kwargs)
-        if request.user.is_authenticated:
-            throttling.clear(rules[0][0].action, rules[0][1])
-        else:
-            throttling.record(rules)
+    def form_invalid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        refusal = form.refusal
+        if refusal is None:
+            return super().form_invalid(form)
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(refusal.retry_after)
         return response
 
-    @staticmethod
-    def _rules(request: HttpRequest) -> list[tuple[Rule, str]]:
-        return throttling.sign_in_rules(
-            request.POST.get("username", ""), throttling.client_address(request.META)
-        )
 
-
+@never_cache
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
@@ -122,11 +118,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     return _page(request, "profile", form=form)
 
 
+@never_cache
 @login_required
 def delete_account(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101  # login_required
-    form = DeleteAccountForm(user, request.POST or None)
+    form = DeleteAccountForm(user, request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         services.delete_account(user)
         return _page(request, "deleted")
@@ -194,6 +191,7 @@ def reset_done(request: HttpRequest) -> HttpResponse:
     return _page(request, "reset_done", sign_in_url=sign_in)
 
 
+@never_cache
 @login_required
 @require_POST
 def api_token(request: HttpRequest) -> HttpResponse:

@@ -9,7 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import URLPattern, path
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -19,7 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.accounts import reset, services, throttling
+from cms.accounts import reset, services
+from cms.accounts.backends import sign_in_refusal
 from cms.accounts.forms import (
     DeleteAccountForm,
     ProfileForm,
@@ -28,9 +31,11 @@ from cms.accounts.forms import (
     ResetRequestForm,
 )
 from cms.accounts.models import User
-from cms.accounts.throttling import Throttled, client_address
+from cms.accounts.throttling import client_address
 
+from .conditional import PersonalResponseMixin
 from .errors import form_errors_response, throttled_response
+from .methods import MethodCheckedFirst
 
 
 def account_representation(user: User) -> dict[str, Any]:
@@ -58,39 +63,47 @@ class AnonymousAPIView(APIView):
 
 
 class AccountsView(AnonymousAPIView):
-    """`POST accounts/`: sign up; a link to confirm the address is emailed."""
+    """`POST accounts/`: sign up; a link to confirm the address is emailed.
+
+    The same answer whether the address was free or had an account (its owner is emailed
+    instead): the new account's details come from `accounts/me/` once it signs in.
+    """
 
     def post(self, request: Request) -> Response:
         form = RegistrationForm(_data(request))
         if not form.is_valid():
             return form_errors_response(form)
-        user = services.register(**form.cleaned_data)
-        services.send_verification_link(user, request.build_absolute_uri)
-        return Response(account_representation(user), status=status.HTTP_201_CREATED)
+        services.sign_up(
+            **form.cleaned_data, absolute_url=request.build_absolute_uri, language=get_language()
+        )
+        message = _("Thank you. Check your inbox: we sent you an email to confirm your address.")
+        return Response({"message": message}, status=status.HTTP_202_ACCEPTED)
 
 
-class TokenView(AnonymousAPIView):
-    """`POST accounts/token/ {email, password}`: the account's personal API token."""
+# Outside the request's transaction, as the portal's sign-in (cms/accounts/views.py): the
+# failed attempt commits whatever happens next (the API's exception handler rolls back).
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class TokenView(PersonalResponseMixin, AnonymousAPIView):
+    """`POST accounts/token/ {email, password}`: the account's personal API token.
+
+    Throttled as every sign-in, by the authentication backend (cms/accounts/backends.py).
+    """
 
     def post(self, request: Request) -> Response:
         data = _data(request)
         email, password = str(data.get("email", "")), str(data.get("password", ""))
-        rules = throttling.sign_in_rules(email, client_address(request.META))
-        try:
-            throttling.check(rules)
-        except Throttled as refusal:
+        refusal = sign_in_refusal(request._request, email)
+        if refusal is not None:
             return throttled_response(refusal.message, refusal.retry_after)
         user = authenticate(request._request, username=email, password=password)
         if user is None:
-            throttling.record(rules)
             message = _("This email address and password do not match an account.")
             return Response({"message": message}, status=status.HTTP_401_UNAUTHORIZED)
-        throttling.clear(rules[0][0].action, rules[0][1])
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 
-class MeView(APIView):
+class MeView(PersonalResponseMixin, MethodCheckedFirst, APIView):
     """`GET`, `PATCH` and `DELETE accounts/me/`: the signed-in account (session or token)."""
 
     permission_classes = [IsAuthenticated]
@@ -104,13 +117,18 @@ class MeView(APIView):
         # for gets the site's default one.
         language = user.preferred_language or settings.LANGUAGE_CODE
         current = {**account_representation(user), "preferred_language": language}
-        form = ProfileForm({**current, **_data(request)}, instance=user)
+        given = _data(request)
+        form = ProfileForm({**current, **given}, instance=user)
+        # A field given may not be blank; one not given keeps its value, blank or not (an
+        # account made in the admin may have none).
+        for name, field in form.fields.items():
+            field.required = field.required and name in given
         if not form.is_valid():
             return form_errors_response(form)
         return Response(account_representation(form.save()))
 
     def delete(self, request: Request) -> Response:
-        form = DeleteAccountForm(request.user, _data(request))
+        form = DeleteAccountForm(request.user, _data(request), request=request._request)
         if not form.is_valid():
             return form_errors_response(form)
         services.delete_account(request.user)
@@ -124,12 +142,10 @@ class PasswordResetView(AnonymousAPIView):
         form = ResetRequestForm(_data(request))
         if not form.is_valid():
             return form_errors_response(form)
-        try:
-            reset.request_code(
-                form.cleaned_data["email"], client_address(request.META), get_language()
-            )
-        except Throttled as refusal:
-            return throttled_response(refusal.message, refusal.retry_after)
+        # Throttled: a 429 with Retry-After, from the API's exception handler.
+        reset.request_code(
+            form.cleaned_data["email"], client_address(request.META), get_language()
+        )
         message = _("If this address is registered, we sent it a code.")
         return Response({"message": message}, status=status.HTTP_202_ACCEPTED)
 
@@ -155,8 +171,6 @@ class PasswordResetConfirmView(AnonymousAPIView):
         except reset.InvalidCode as error:
             form.add_error("code", str(error))
             return form_errors_response(form)
-        except Throttled as refusal:
-            return throttled_response(refusal.message, refusal.retry_after)
         except ValidationError as error:
             form.add_error("new_password", error)
             return form_errors_response(form)

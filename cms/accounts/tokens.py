@@ -1,0 +1,17 @@
+"""Personal API tokens: the credential programs use, which ends with the password."""
+
+from typing import TYPE_CHECKING
+
+from rest_framework.authtoken.models import Token
+
+if TYPE_CHECKING:
+    from .models import User
+
+
+def revoke_api_tokens(*, user: "User") -> None:
+    """End the account's API token: a new one is issued at the next sign-in for a token.
+
+    Called whenever the password changes (User.save): a token obtained with the old password,
+    or by whoever knew it, must not outlive it, as the sessions do not.
+    """
+    Token.objects.filter(user=user).delete()
