@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cms.core.numbers import whole_number
 from cms.videos.models import Video
 
 from .documents import NEWS, VIDEO
@@ -33,6 +34,9 @@ MAX_PAGE_SIZE = 50
 # Deeper pages than this are refused: nobody reads them, and they are costly to compute.
 MAX_RESULT_WINDOW = 1000
 MAX_QUERY_LENGTH = 500
+# The database backends nest one query node per word, and about 150 words exhaust Python's
+# stack; nobody types more than a few dozen.
+MAX_QUERY_WORDS = 32
 FACET_SIZE = 20
 EXCERPT_LENGTH = 160  # characters of a highlight
 PARAMETERS = (
@@ -157,6 +161,8 @@ def parse_search_query(params: Mapping[str, str]) -> SearchQuery:
         errors["q"] = _("Ensure this value has at most %(max)d characters.") % {
             "max": MAX_QUERY_LENGTH
         }
+    elif len(text.split()) > MAX_QUERY_WORDS:
+        errors["q"] = _("Search with at most %(max)d words.") % {"max": MAX_QUERY_WORDS}
     values: dict[str, Any] = {"text": text}
     choices_of = {
         "locale": locales(),
@@ -195,16 +201,14 @@ def parse_search_query(params: Mapping[str, str]) -> SearchQuery:
         and values["date_from"] > values["date_to"]
     ):
         errors["to"] = _("to must not be before from.")
-    for name, maximum in (("page", None), ("page_size", MAX_PAGE_SIZE)):
+    for name, maximum in (("page", MAX_RESULT_WINDOW), ("page_size", MAX_PAGE_SIZE)):
         if params.get(name):
-            number = _positive_integer(params[name], maximum)
+            number = whole_number(params[name], minimum=1, maximum=maximum)
             if number is None:
-                errors[name] = (
-                    _("%(name)s must be a whole number from 1 to %(max)d.")
-                    % {"name": name, "max": maximum}
-                    if maximum
-                    else _("%(name)s must be a whole number from 1.") % {"name": name}
-                )
+                errors[name] = _("%(name)s must be a whole number from 1 to %(max)d.") % {
+                    "name": name,
+                    "max": maximum,
+                }
             else:
                 values[name] = number
     if not errors:
@@ -216,15 +220,6 @@ def parse_search_query(params: Mapping[str, str]) -> SearchQuery:
         else:
             return query
     raise ValidationError(errors)
-
-
-def _positive_integer(value: str, maximum: int | None) -> int | None:
-    if not value.isdigit():
-        return None
-    number = int(value)
-    if number < 1 or (maximum is not None and number > maximum):
-        return None
-    return number
 
 
 def run_search(query: SearchQuery) -> SearchResults:

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from wagtail.api.utils import get_full_url
 
+from cms.core.numbers import whole_number
 from cms.videos.clips import clip_download_log, clip_request
 from cms.videos.models import Clip, Video
 
@@ -50,7 +51,8 @@ def published_video_of(request: Request, clip: Clip) -> Video:
     videos = Video.objects.filter(media_id=clip.media_id, live=True)
     wanted = request.GET.get("video", "")
     if wanted:
-        videos = videos.filter(pk=int(wanted)) if wanted.isdigit() else videos.none()
+        video_id = whole_number(wanted, minimum=1)
+        videos = videos.filter(pk=video_id) if video_id is not None else videos.none()
     video = videos.order_by("pk").first()
     if video is None:
         raise Http404(_("No such clip, or its video is not published."))

@@ -1,4 +1,5 @@
-"""Cache validators for API responses, so clients and caches can revalidate cheaply.
+"""Cache headers of API responses: validators for public ones, so clients and caches can
+revalidate cheaply, and no caching at all for personal ones.
 
 Every successful GET carries a strong ETag, a hash of the body, and `Cache-Control: no-cache`
 (keep a copy, but revalidate it). A request whose `If-None-Match` matches gets an empty 304.
@@ -12,7 +13,12 @@ import hashlib
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import (
+    add_never_cache_headers,
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+)
 from django.utils.http import quote_etag
 
 
@@ -38,3 +44,15 @@ class ConditionalResponseMixin:
     def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         return with_validators(request, response)
+
+
+class PersonalResponseMixin:
+    """For DRF views whose answers belong to the caller (their account, token, downloads):
+    `Cache-Control: private, no-store…` so that no shared cache or browser history keeps
+    them, and `Vary: Authorization, Cookie` for any cache that ignores that."""
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        add_never_cache_headers(response)
+        patch_vary_headers(response, ("Authorization", "Cookie"))
+        return response

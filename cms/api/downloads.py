@@ -8,43 +8,29 @@ clips.py.
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.http import Http404
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
-from rest_framework import status
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cms.core.ranges import is_first_request, ranged_file_response
-from cms.videos.access import DownloadRefused, Refusal, check_download_allowed
+from cms.videos.access import check_download_allowed
 from cms.videos.models import Video
 from cms.videos.services import video_download_log, video_file
 
-from .errors import error_response, validation_error_response
+from .conditional import PersonalResponseMixin
+from .methods import MethodCheckedFirst
 
 
-class SignedInAPIView(APIView):
-    """JSON errors in the API's shape; 401 for anonymous callers, 403 for unverified ones."""
+class SignedInAPIView(PersonalResponseMixin, MethodCheckedFirst, APIView):
+    """401 for anonymous callers, 403 for unverified ones (DownloadRefused, mapped by the
+    API's exception handler)."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         check_download_allowed(request.user)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, DownloadRefused):
-            code = {
-                Refusal.NOT_SIGNED_IN: status.HTTP_401_UNAUTHORIZED,
-                Refusal.NOT_VERIFIED: status.HTTP_403_FORBIDDEN,
-            }[exc.refusal]
-            return error_response(exc.refusal.message, code)
-        if isinstance(exc, Http404):
-            return error_response(str(exc), status.HTTP_404_NOT_FOUND)
-        if isinstance(exc, ValidationError):
-            return validation_error_response(exc)
-        return super().handle_exception(exc)
 
 
 class VideoDownloadView(SignedInAPIView):

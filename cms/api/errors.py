@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 
 def error_response(message: str, code: int) -> Response:
@@ -31,3 +32,12 @@ def throttled_response(message: str, retry_after: int) -> Response:
     response = error_response(message, status.HTTP_429_TOO_MANY_REQUESTS)
     response["Retry-After"] = str(retry_after)
     return response
+
+
+class HandledByTheAPI:
+    """For Wagtail's endpoints: their errors go through the API's one exception handler
+    (cms/api/exceptions.py) too, rather than Wagtail's own, which maps only Http404 and its
+    BadRequestError."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        return APIView.handle_exception(self, exc)

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -12,9 +11,7 @@ from wagtail.api.v2.filters import (
     AncestorOfFilter,
     ChildOfFilter,
     DescendantOfFilter,
-    FieldsFilter,
     OrderingFilter,
-    SearchFilter,
     TranslationOfFilter,
 )
 from wagtail.api.v2.utils import BadRequestError
@@ -22,30 +19,15 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import Locale
 
 from .conditional import ConditionalResponseMixin
+from .errors import HandledByTheAPI
 from .fields import PageTranslationsField
-from .parameters import reject_unknown_parameters
-
-
-class CheckedFieldsFilter(FieldsFilter):
-    """Wagtail's `?<field>=<value>` filters, with a value of the wrong kind a 400, not a 500."""
-
-    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
-        try:
-            return super().filter_queryset(request, queryset, view)
-        except ValidationError as error:
-            raise BadRequestError("; ".join(error.messages)) from error
-        except (ValueError, TypeError) as error:
-            raise BadRequestError(str(error)) from error
-
-
-class SearchOperatorFilter(BaseFilterBackend):
-    """Checks `?search_operator=` before the search backend raises on it."""
-
-    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
-        operator = request.GET.get("search_operator")
-        if operator is not None and operator not in ("and", "or"):
-            raise BadRequestError(_("search_operator must be and or or"))
-        return queryset
+from .filters import CheckedFieldsFilter, CheckedSearchFilter
+from .parameters import (
+    CheckedFindMixin,
+    CheckedPagination,
+    IntegerParametersFilter,
+    reject_unknown_parameters,
+)
 
 
 class LocaleFilter(BaseFilterBackend):
@@ -73,10 +55,14 @@ def locale_from_query(language_code: str) -> Locale:
         raise BadRequestError(_("locale must be one of: %(codes)s") % {"codes": codes}) from None
 
 
-class NewsroomPagesAPIViewSet(ConditionalResponseMixin, PagesAPIViewSet):
+class NewsroomPagesAPIViewSet(
+    HandledByTheAPI, ConditionalResponseMixin, CheckedFindMixin, PagesAPIViewSet
+):
     """Live, public pages only (Wagtail's base queryset), each with its translations map."""
 
+    pagination_class = CheckedPagination
     filter_backends = [
+        IntegerParametersFilter,
         CheckedFieldsFilter,
         ChildOfFilter,
         AncestorOfFilter,
@@ -84,8 +70,7 @@ class NewsroomPagesAPIViewSet(ConditionalResponseMixin, PagesAPIViewSet):
         OrderingFilter,
         TranslationOfFilter,
         LocaleFilter,
-        SearchOperatorFilter,
-        SearchFilter,  # last: search results cannot be filtered further
+        CheckedSearchFilter,  # last: search results cannot be filtered further
     ]
     meta_fields = [
         *PagesAPIViewSet.meta_fields,
@@ -117,8 +102,3 @@ class NewsroomPagesAPIViewSet(ConditionalResponseMixin, PagesAPIViewSet):
     def detail_view(self, request: Request, pk: Any) -> Any:
         reject_unknown_parameters(request, self.detail_parameters)
         return super().detail_view(request, pk)
-
-    def find_object(self, queryset: QuerySet, request: Request) -> Any:
-        if "id" in request.GET and not request.GET["id"].isdigit():
-            raise BadRequestError(_("id must be a positive integer"))
-        return super().find_object(queryset, request)

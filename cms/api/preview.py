@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.http import Http404
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
@@ -26,7 +25,7 @@ PREVIEW_TOKEN_SALT = "newsroom.api.preview"  # noqa: S105  # a signing namespace
 
 
 class InvalidPreviewToken(Exception):
-    """The token was not signed by us, names no page, or has expired."""
+    """The token was not signed by us, names no page, or has expired (the API answers 404)."""
 
 
 def preview_token_create(page: Page) -> str:
@@ -43,7 +42,12 @@ def preview_token_page(token: str) -> Page:
         raise InvalidPreviewToken(_("This preview token has expired.")) from error
     except signing.BadSignature as error:
         raise InvalidPreviewToken(_("This preview token is not valid.")) from error
-    page = Page.objects.filter(pk=data.get("page")).first()
+    # Signed by us, hence trusted as to where it comes from but not as to its shape: a
+    # payload that is not `{"page": <id>}` (from an older version, say) opens nothing.
+    page_id = data.get("page") if isinstance(data, dict) else None
+    if type(page_id) is not int:
+        raise InvalidPreviewToken(_("This preview token is not valid."))
+    page = Page.objects.filter(pk=page_id).first()
     if page is None:
         raise InvalidPreviewToken(_("The page of this preview token no longer exists."))
     return page.get_latest_revision_as_object()
@@ -60,10 +64,7 @@ class PagePreviewAPIViewSet(NewsroomPagesAPIViewSet):
         token = request.GET.get("token", "")
         if not token:
             raise BadRequestError(_("token is required"))
-        try:
-            self._preview_page = preview_token_page(token)
-        except InvalidPreviewToken as error:
-            raise Http404(str(error)) from error
+        self._preview_page = preview_token_page(token)  # InvalidPreviewToken: a 404
         self.action = "detail_view"  # the detail serializer and its default fields
         response = Response(self.get_serializer(self._preview_page).data)
         # A draft is for whoever holds the token: never stored by a shared cache.

@@ -1,22 +1,17 @@
 """`GET /api/v2/search/`: the portal's search, in the contract's shape (search/query.py)."""
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
-from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from wagtail.api.v2.utils import BadRequestError
 
-from search.backends.elasticsearch import SearchUnavailable
 from search.query import PARAMETERS, parse_search_query, run_search
 
-from .errors import error_response, validation_error_response
 from .parameters import reject_unknown_parameters
 
 
 class SearchView(APIView):
-    """Live, public news and videos matching `q`, with highlights and facets."""
+    """Live, public news and videos matching `q`, with highlights and facets; a bad parameter
+    is a 400 (ValidationError), an unavailable cluster a 503 (SearchUnavailable)."""
 
     def get(self, request: Request) -> Response:
         reject_unknown_parameters(request, PARAMETERS)
@@ -34,15 +29,3 @@ class SearchView(APIView):
                 },
             }
         )
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, BadRequestError):
-            return error_response(str(exc), status.HTTP_400_BAD_REQUEST)
-        if isinstance(exc, ValidationError):
-            return validation_error_response(exc)
-        if isinstance(exc, SearchUnavailable):
-            message = _("Search is unavailable for a moment; please try again.")
-            response = error_response(message, status.HTTP_503_SERVICE_UNAVAILABLE)
-            response["Retry-After"] = "5"
-            return response
-        return super().handle_exception(exc)

@@ -1,23 +1,16 @@
 """`/api/v2/`: the router's endpoints and the OpenAPI document that describes them."""
 
-from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, path, re_path
-from django.utils.translation import gettext as _
 
 from cms.newsletter.api import newsletter_urlpatterns
 
 from .accounts import account_urlpatterns
 from .clips import clip_urlpatterns
 from .downloads import download_urlpatterns
+from .error_views import api_not_found
 from .router import api_router
 from .schema import openapi_schema
 from .search import SearchView
-
-
-def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
-    message = _("No such endpoint: %(path)s") % {"path": request.path}
-    return JsonResponse({"message": message}, status=404)
-
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("schema/", openapi_schema, name="openapi_schema"),

@@ -15,7 +15,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 from wagtail.api.utils import get_full_url
-from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.utils import BadRequestError
 
 from cms.videos.models import VIDEO_EXTENSIONS, Clip, Rendition, ShotListEntry, Video, VideoMedia
@@ -25,7 +24,7 @@ from cms.videos.services import video_create_from_upload
 from .conditional import ConditionalResponseMixin
 from .fields import translations_map, translations_maps
 from .pages import locale_from_query
-from .parameters import reject_unknown_parameters
+from .parameters import CheckedPagination, integer_parameter, reject_unknown_parameters
 
 DETAIL_URL_NAME = "wagtailapi:videos:detail"
 DOWNLOAD_URL_NAME = "video_download"
@@ -156,7 +155,7 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
     name = "videos"
     model = Video
     serializer_class = VideoSerializer
-    pagination_class = WagtailPagination
+    pagination_class = CheckedPagination
     orderings: ClassVar[dict[str, tuple[str, ...]]] = {
         "-published_at": ("-first_published_at", "-id"),
         "published_at": ("first_published_at", "id"),
@@ -217,14 +216,6 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
             raise BadRequestError(" ".join(error.messages)) from error
         return Response(self.get_serializer(video).data, status=status.HTTP_201_CREATED)
 
-    def handle_exception(self, exc: Exception) -> Response:
-        # The same error shape as Wagtail's own endpoints: {"message": …}.
-        if isinstance(exc, Http404):
-            return Response({"message": str(exc)}, status=status.HTTP_404_NOT_FOUND)
-        if isinstance(exc, BadRequestError):
-            return Response({"message": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        return super().handle_exception(exc)
-
     def _filter(self, request: Request, queryset: QuerySet[Video]) -> QuerySet[Video]:
         params = request.GET
         if "locale" in params:
@@ -251,10 +242,7 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
         return queryset.order_by(*self.orderings[order])
 
     def _translation_source(self, params: Any) -> Video:
-        try:
-            video_id = int(params["translation_of"])
-        except ValueError:
-            raise BadRequestError(_("translation_of must be a video id")) from None
+        video_id = integer_parameter(params, "translation_of", minimum=1)
         video = self.get_queryset().filter(pk=video_id).first()
         if video is None:
             raise BadRequestError(

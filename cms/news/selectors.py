@@ -8,6 +8,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Locale, Page
 
 from cms.core.models import Country, Person, Taxonomy, Topic
+from cms.core.numbers import whole_number
 from cms.core.selectors import localized_terms
 
 from .models import NewsPage
@@ -50,7 +51,7 @@ class NewsFilters:
             topic=slug("topic"),
             country=slug("country"),
             person=slug("person"),
-            year=int(year) if year.isdigit() and 1900 <= int(year) <= 2999 else None,
+            year=whole_number(year, minimum=1900, maximum=2999),
         )
 
     def __bool__(self) -> bool:

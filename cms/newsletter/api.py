@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.accounts.throttling import Throttled, client_address
-from cms.api.errors import form_errors_response, throttled_response
+from cms.accounts.throttling import client_address
+from cms.api.errors import form_errors_response
 
 from . import services
 from .forms import SubscriptionForm
@@ -29,15 +29,12 @@ class SubscriptionsView(APIView):
         form = SubscriptionForm(data)
         if not form.is_valid():
             return form_errors_response(form)
-        try:
-            services.subscribe(
-                email=form.cleaned_data["email"],
-                preferences=form.preferences(),
-                language=translation.get_language(),
-                address=client_address(request.META),
-            )
-        except Throttled as refusal:
-            return throttled_response(refusal.message, refusal.retry_after)
+        services.subscribe(  # Throttled: a 429 (cms/api/exceptions.py)
+            email=form.cleaned_data["email"],
+            preferences=form.preferences(),
+            language=translation.get_language(),
+            address=client_address(request.META),
+        )
         # The same answer for every address: nobody learns who is subscribed.
         message = _("Check your inbox: open the link we sent you to confirm your subscription.")
         return Response({"status": "pending", "message": message}, status=status.HTTP_202_ACCEPTED)

@@ -25,16 +25,27 @@ def topic_choices() -> list[tuple[str, str]]:
     return sorted(names.items(), key=lambda choice: choice[1].casefold())
 
 
+class ListChoiceField(forms.MultipleChoiceField):
+    """Django's, except that an empty value that is not a list is refused: Django reads any
+    falsy value as "none chosen", but from a JSON body `{}` or `""` is a mistake (an HTML
+    form always sends a list)."""
+
+    def to_python(self, value: Any) -> list[str]:
+        if value is not None and not isinstance(value, list | tuple):
+            raise forms.ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        return super().to_python(value)
+
+
 class SubscriptionForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
-    languages = forms.MultipleChoiceField(
+    languages = ListChoiceField(
         label=_("Languages"),
         choices=settings.LANGUAGES,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The languages of the articles you want to receive."),
         error_messages={"required": _("Choose at least one language.")},
     )
-    topics = forms.MultipleChoiceField(
+    topics = ListChoiceField(
         label=_("Topics"),
         required=False,
         widget=forms.CheckboxSelectMultiple,

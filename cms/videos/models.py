@@ -218,8 +218,11 @@ class Video(
         *CollectionMember.search_fields,
         index.SearchField("title", boost=3),
         index.AutocompleteField("title"),
+        # Autocomplete fields are what the admin's video listing searches.
         index.SearchField("description"),
+        index.AutocompleteField("description"),
         index.SearchField("location"),
+        index.AutocompleteField("location"),
         index.RelatedFields("shot_list", [index.SearchField("description")]),
         index.FilterField("locale_id"),
         index.FilterField("live"),

@@ -23,6 +23,7 @@ class VideoViewSet(SnippetViewSet):
         UpdatedAtColumn(),
     ]
     list_filter = ["locale", "live", "media__status"]
-    search_fields = ["title", "description", "location"]
+    # No `search_fields`: Wagtail then searches the model's autocomplete fields (title,
+    # description, location), where naming fields fails on SQLite's full-text index.
     # The form adds the source-file upload to the model's panels.
     edit_handler = ObjectList(Video.panels, base_form_class=VideoForm)
