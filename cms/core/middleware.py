@@ -1,5 +1,8 @@
-"""Language handling for a site whose pages are under /en/, /fr/… but whose API is not."""
+"""Language handling for a site whose pages are under /en/, /fr/… but whose API is not, and
+the Content-Security-Policy of its two halves, the portal and Wagtail's admin."""
 
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.urls import get_urlconf, is_valid_path
@@ -20,3 +23,20 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         if response.status_code == 404 and is_valid_path(request.path_info, urlconf):
             return response
         return super().process_response(request, response)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's, with the admin's policy (ADMIN_CONTENT_SECURITY_POLICY) under its prefix.
+
+    A view may still adjust its own policy with django-csp's decorators (the embed player
+    lets other sites frame it).
+    """
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        admin = request.path_info.startswith(settings.ADMIN_URL_PREFIX)
+        if admin and not report_only and parts.config is None:
+            parts.config = settings.ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"]
+        return parts

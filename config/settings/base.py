@@ -5,9 +5,12 @@ the in-process event transport and the database search backend. dev, test and pr
 import this module and change only what differs.
 """
 
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,6 +55,7 @@ INSTALLED_APPS = [
     "wagtail.admin",
     "wagtail",
     "wagtail.api.v2",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",  # personal API tokens (accounts page)
     "modelcluster",
@@ -68,10 +72,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cms.core.middleware.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before common: picks the language from the URL prefix (/en/, /fr/).
     "cms.core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # %00 in a query string is a 400 before any view passes it to the database.
+    "cms.core.query_strings.RefuseNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -136,18 +144,34 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # A request's changes and the outbox events they record commit together, or not at all.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves requests on threads while in-process jobs and events write
+    # too, and SQLite has one writer at a time. A transaction that read before writing cannot
+    # wait for the lock (it fails at once: "database is locked"), so every transaction takes
+    # it when it begins (IMMEDIATE) and waits up to `timeout` seconds for it; with
+    # ATOMIC_REQUESTS, requests take turns, which one machine's demo can afford. WAL lets
+    # reads outside transactions go on during a write; synchronous=NORMAL is safe with WAL (a
+    # power cut may lose the last commits, never corrupt the file).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=30),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A custom user model from the first migration: Django cannot switch to one later without
 # rewriting history, and media-professional accounts need their own fields.
 AUTH_USER_MODEL = "accounts.User"
 
-# Applied at sign-up, password change and reset: the portal's policy (12 characters, no
-# spaces, upper and lower case, digits, symbols) and Django's similarity and common checks.
+# Applied at sign-up, password change and reset: the portal's policy (12 to 128 characters,
+# no spaces, upper and lower case, digits, symbols), and Django's similarity check and
+# common-password list, both also under decoration (`Password123!`, `Ana.Silva@2026`).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "cms.accounts.validators.DecoratedUserAttributeSimilarityValidator"},
     {"NAME": "cms.accounts.validators.PasswordPolicyValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "cms.accounts.validators.DecoratedCommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
@@ -164,6 +188,27 @@ PASSWORD_RESET_HOURLY_CAP = env.int("PASSWORD_RESET_HOURLY_CAP", default=5)
 # Failed sign-ins allowed per account and per client address within 15 minutes.
 SIGN_IN_ATTEMPTS_PER_ACCOUNT = env.int("SIGN_IN_ATTEMPTS_PER_ACCOUNT", default=5)
 SIGN_IN_ATTEMPTS_PER_ADDRESS = env.int("SIGN_IN_ATTEMPTS_PER_ADDRESS", default=30)
+# Wrong passwords of a password-protected page (or document collection) allowed within 15
+# minutes: per page (its one password is shared by many visitors) and per client address.
+PAGE_PASSWORD_ATTEMPTS_PER_PAGE = env.int("PAGE_PASSWORD_ATTEMPTS_PER_PAGE", default=30)
+PAGE_PASSWORD_ATTEMPTS_PER_ADDRESS = env.int("PAGE_PASSWORD_ATTEMPTS_PER_ADDRESS", default=5)
+
+
+def _networks(values: list[str]) -> list[str]:
+    """The networks as given, each checked here: a typo fails at start-up, not per request."""
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
+    return values
+
+
+# The reverse proxies in front of the site (comma-separated networks in CIDR, e.g.
+# `10.0.0.0/8,2001:db8::/32`): behind them the client's address, which the throttles count
+# by, is read from their X-Forwarded-For (cms/accounts/throttling.py). Empty: trust no
+# proxy, the peer's address is the client's.
+TRUSTED_PROXIES = _networks(env.list("TRUSTED_PROXIES", default=[]))
 # How long the link that verifies a new account's address stays valid (seconds).
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 3600)
 
@@ -175,7 +220,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # JSON nested past a sane depth is a 400, not a RecursionError (cms/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "cms.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Every API error, DRF's, Django's and our services', as `{"message", "errors"?}`.
+    "EXCEPTION_HANDLER": "cms.api.exceptions.api_exception_handler",
 }
+# The API answers a CSRF refusal in JSON; the portal keeps Django's page.
+CSRF_FAILURE_VIEW = "cms.api.error_views.csrf_failure"
 
 # --- Services (empty URL = embedded default) ---------------------------------------------
 
@@ -216,6 +271,11 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["jobs"]
 
 # Sent outbox events are kept this long, for `replay_events`.
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=14)
+# What consumer groups remember of the events they processed is kept this long, except the
+# latest of each subject, which tells a group that an older event came too late.
+PROCESSED_EVENT_RETENTION_DAYS = env.int(
+    "PROCESSED_EVENT_RETENTION_DAYS", default=EVENT_RETENTION_DAYS
+)
 # Deliveries of one message to a consumer group (crashes included) before the broker
 # dead-letters it; handler errors are retried by the consumer itself (pipeline/topology.py).
 EVENT_DELIVERY_LIMIT = env.int("EVENT_DELIVERY_LIMIT", default=10)
@@ -277,12 +337,82 @@ PROTECTED_MEDIA_PREFIXES = ["videos/originals/", "videos/renditions/", "videos/c
 # Wagtail's page editor posts many fields for rich StreamField pages.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
+# --- Security headers ---------------------------------------------------------------------
+
+# The portal's pages load nothing inline and nothing from another site, so their policy is
+# strict; media may come from MEDIA_URL's own host when it names one (a bucket or a CDN).
+_MEDIA_HOST = urlsplit(MEDIA_URL)
+_MEDIA_ORIGIN = (
+    [f"{_MEDIA_HOST.scheme}://{_MEDIA_HOST.netloc}" if _MEDIA_HOST.scheme else _MEDIA_HOST.netloc]
+    if _MEDIA_HOST.netloc
+    else []
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_MEDIA_ORIGIN],
+        "media-src": [SELF, *_MEDIA_ORIGIN],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],  # clickjacking; the embed player lifts it for itself
+    },
+}
+# Wagtail's admin still writes some scripts and styles inline (inline panels, date pickers)
+# and previews uploads from blob: URLs; it gets its own policy (cms/core/middleware.py).
+ADMIN_URL_PREFIX = "/admin/"
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_MEDIA_ORIGIN],
+        "media-src": [SELF, "blob:", *_MEDIA_ORIGIN],
+    },
+}
+# No page uses sensors, the camera, payments…: browsers refuse them to any script we might
+# have missed. The players may go full screen and picture-in-picture.
+PERMISSIONS_POLICY: dict[str, str | list[str]] = {
+    **{
+        feature: []
+        for feature in (
+            "accelerometer",
+            "camera",
+            "geolocation",
+            "gyroscope",
+            "magnetometer",
+            "microphone",
+            "payment",
+            "usb",
+            "browsing-topics",
+        )
+    },
+    "fullscreen": "self",
+    "picture-in-picture": "self",
+}
+
 # --- Wagtail ------------------------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = "Newsroom"
+# The admin's sign-in says when the throttle refuses (the backend enforces it for every form).
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.accounts.forms.AdminSignInForm"
+# Nothing from third parties in the admin either: no Gravatar lookups of editors' addresses,
+# no call to wagtail.io for new releases (operators upgrade through requirements.lock).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# One way to reset a password, throttled and silent about which addresses have an account:
+# the portal's reset by code (/<lang>/accounts/password-reset/), for editors too. Wagtail's
+# own reset link would mail any address without a limit.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 # Editors' own search in the admin; the portal's search service is separate (search/).
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's database backend, with SQLite's full-text quoting fixed (search/wagtail_backend.py).
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "search.wagtail_backend"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 
 # --- Headless API (/api/v2/) -----------------------------------------------------------------

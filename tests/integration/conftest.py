@@ -198,6 +198,8 @@ def browser() -> Iterator[WebDriver]:
         "--hide-scrollbars",
     ]:
         options.add_argument(argument)
+    # The console, so that tests can read what the Content-Security-Policy refused.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(chromedriver))
     driver.set_page_load_timeout(60)
     yield driver

@@ -1,5 +1,5 @@
 """Helpers for integration tests: waiting, other processes, pages, the search indexer, video
-packets and frames."""
+packets and frames, and what a browser's Content-Security-Policy refused."""
 
 import json
 import os
@@ -8,12 +8,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from elasticsearch import Elasticsearch
+from selenium.webdriver import Chrome
+from selenium.webdriver.remote.webdriver import WebDriver
 from wagtail.models import Page
 
 from cms.news.models import NewsPage
@@ -105,3 +107,19 @@ def video_frame_count(path: Path | str) -> int:
         capture_output=True, check=True, text=True,
     ).stdout  # fmt: skip
     return int(json.loads(output)["streams"][0]["nb_read_frames"])
+
+
+def csp_violations(browser: WebDriver) -> list[str]:
+    """What the Content-Security-Policy refused since the last call (chromium logs each
+    refusal to the console; reading the log empties it)."""
+    return [
+        entry["message"]
+        for entry in cast(Chrome, browser).get_log("browser")  # the `browser` fixture's
+        if "Content Security Policy" in entry["message"]
+    ]
+
+
+def first_cluster(webm: bytes) -> int:
+    """Where the first Cluster (the first frames) of a WebM starts: a cut a little after it
+    leaves headers and not one whole frame."""
+    return webm.index(b"\x1f\x43\xb6\x75")
