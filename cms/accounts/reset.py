@@ -8,6 +8,7 @@ gets a code too, stored but never sent, so that trying codes for it is answered 
 for an account (tries left, expiry, too many tries).
 """
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -99,6 +100,16 @@ def reset_password(email: str, code: str, new_password: str, address: str | None
         user.save(update_fields=["password"])
         _open_codes(email).update(closed_at=timezone.now())
     return user
+
+
+def purge_codes(older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:
+    """Delete codes past any use (the longest code lifetime is well under a day): they hold
+    addresses, also of people who have no account."""
+    cutoff = timezone.now() - max(
+        older_than, datetime.timedelta(seconds=settings.PASSWORD_RESET_CODE_MAX_AGE)
+    )
+    deleted, _by_model = PasswordResetCode.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def _address(email: str) -> str:

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cms.accounts import throttling
-from cms.accounts.models import Attempt, User
+from cms.accounts.models import Attempt, PasswordResetCode, User
 from cms.accounts.throttling import Rule, Throttled
 from pipeline.consumers import Outcome, process_event, purge_processed_events
 from pipeline.models import ProcessedEvent
@@ -103,12 +103,18 @@ def test_purge_attempts_forgets_what_is_past_every_window():
     hour_old = Attempt.objects.create(action="reset-code-hourly", key="account:a@example.org")
     _aged(hour_old, datetime.timedelta(minutes=59))
     recent = Attempt.objects.create(action="sign-in", key="ip:198.51.100.1")
+    old_code = PasswordResetCode.objects.create(email="nobody@example.org", code_hash="x")
+    PasswordResetCode.objects.filter(pk=old_code.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=1, minutes=1)
+    )
+    open_code = PasswordResetCode.objects.create(email="someone@example.org", code_hash="y")
 
     out = io.StringIO()
     call_command("purge_attempts", stdout=out)
 
-    assert out.getvalue().strip() == "1 attempts deleted"
+    assert out.getvalue().strip() == "1 attempts and 1 reset codes deleted"
     assert set(Attempt.objects.values_list("pk", flat=True)) == {hour_old.pk, recent.pk}
+    assert list(PasswordResetCode.objects.values_list("pk", flat=True)) == [open_code.pk]
 
 
 def _processed(group: str, subject: str, sequence: int, days_ago: float) -> ProcessedEvent:

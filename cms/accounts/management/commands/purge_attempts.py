@@ -1,15 +1,20 @@
-"""`manage.py purge_attempts`: forget the throttle's attempts past all its windows (cron it)."""
+"""`manage.py purge_attempts`: forget the throttle's attempts past all its windows, and reset
+codes past any use (cron it daily)."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from cms.accounts.reset import purge_codes
 from cms.accounts.throttling import purge_attempts
 
 
 class Command(BaseCommand):
-    help = "Delete the throttled attempts (sign-ins, codes, subscriptions) older than a day."
+    help = (
+        "Delete the throttled attempts (sign-ins, codes, subscriptions) and the password "
+        "reset codes older than a day."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        count = purge_attempts()
-        self.stdout.write(f"{count} attempts deleted")
+        attempts, codes = purge_attempts(), purge_codes()
+        self.stdout.write(f"{attempts} attempts and {codes} reset codes deleted")
