@@ -123,3 +123,16 @@ def first_cluster(webm: bytes) -> int:
     """Where the first Cluster (the first frames) of a WebM starts: a cut a little after it
     leaves headers and not one whole frame."""
     return webm.index(b"\x1f\x43\xb6\x75")
+
+
+def sign_in_editor(browser: WebDriver, base_url: str, client: Any) -> None:
+    """Sign a new superuser in, in `browser` (through `client`'s session cookie)."""
+    from django.contrib.auth import get_user_model
+
+    editor = get_user_model().objects.create_superuser(
+        username="editor", email="editor@example.org", password="Correct-horse-1"
+    )
+    client.force_login(editor)
+    browser.get(f"{base_url}/admin/login/")  # a page of the site, to set its cookie
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    browser.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": session, "path": "/"})

@@ -4,8 +4,6 @@ player, the clip asked for through the API, then downloaded from the link the pa
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -13,19 +11,9 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from cms.videos.models import Clip, ClipDownload
 from pipeline.media.processing import create_clip
-from tests.integration.helpers import video_frame_count
+from tests.integration.helpers import sign_in_editor, video_frame_count
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _sign_in(browser: WebDriver, live_server, client) -> None:
-    editor = get_user_model().objects.create_superuser(
-        username="editor", email="editor@example.org", password="Correct-horse-1"
-    )
-    client.force_login(editor)
-    browser.get(f"{live_server.url}/admin/login/")  # a page of the site, to set its cookie
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    browser.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": session, "path": "/"})
 
 
 def _click(browser: WebDriver, element: WebElement) -> None:
@@ -52,7 +40,7 @@ def _seek(browser: WebDriver, seconds: float) -> None:
 def test_an_editor_picks_a_range_on_the_player_and_downloads_the_clip(
     browser, live_server, client, video
 ):
-    _sign_in(browser, live_server, client)
+    sign_in_editor(browser, live_server.url, client)
     browser.get(f"{live_server.url}/admin/snippets/videos/video/edit/{video.pk}/")
     wait = WebDriverWait(browser, 30)
     player = browser.find_element(By.ID, "video-media-player")
@@ -100,7 +88,7 @@ def test_an_editor_picks_a_range_on_the_player_and_downloads_the_clip(
 
 
 def test_a_range_the_api_refuses_shows_its_reason(browser, live_server, client, video):
-    _sign_in(browser, live_server, client)
+    sign_in_editor(browser, live_server.url, client)
     browser.get(f"{live_server.url}/admin/snippets/videos/video/edit/{video.pk}/")
     picker = browser.find_element(By.CSS_SELECTOR, ".clip-picker")
     player = browser.find_element(By.ID, "video-media-player")

@@ -5,14 +5,11 @@ real browser loads the pages."""
 import importlib
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils import timezone
-from selenium.webdriver.remote.webdriver import WebDriver
 
 import config.settings.base as base
 from cms.accounts.models import User
-from tests.integration.helpers import csp_violations
+from tests.integration.helpers import csp_violations, sign_in_editor
 
 CSP = "Content-Security-Policy"
 
@@ -83,22 +80,12 @@ def test_media_from_another_host_is_allowed_by_its_origin(settings):
 # --- In a real browser ----------------------------------------------------------------------
 
 
-def _sign_in_as_editor(browser: WebDriver, live_server, client) -> None:
-    editor = get_user_model().objects.create_superuser(
-        username="editor", email="editor@example.org", password="Correct-horse-1"
-    )
-    client.force_login(editor)
-    browser.get(f"{live_server.url}/admin/login/")  # a page of the site, to set its cookie
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    browser.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": session, "path": "/"})
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_admin_works_under_its_policy(browser, live_server, client, news_index, video):
     """The editor's screens with the most script: the dashboard, the page explorer, a page
     editor (rich text, inline panels, date pickers), the video editor (player, clip picker)
     and the image uploader."""
-    _sign_in_as_editor(browser, live_server, client)
+    sign_in_editor(browser, live_server.url, client)
     csp_violations(browser)  # nothing before this point counts
     refused = {}
     for path in [
