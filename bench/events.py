@@ -33,13 +33,16 @@ import pika  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from pipeline.events import CONTENT_TYPE, EventType, cloudevent, record_event  # noqa: E402
+from cms.core.events import PagePublished, PageUnpublished  # noqa: E402
+from pipeline import registry  # noqa: E402
+from pipeline.events import CONTENT_TYPE, cloudevent  # noqa: E402
 from pipeline.models import OutboxEvent  # noqa: E402
+from pipeline.outbox import record_event  # noqa: E402
 from pipeline.publisher import ConfirmedPublisher  # noqa: E402
 from pipeline.relay import Relay, outbox_message  # noqa: E402
-from pipeline.topology import EXCHANGE, GROUPS, setup_topology  # noqa: E402
+from pipeline.topology import EXCHANGE, setup_topology  # noqa: E402
 
-PAGE = {"id": 1, "translation_key": str(uuid.uuid4()), "locale": "en", "content_type": "x"}
+PAGE = {"translation_key": str(uuid.uuid4()), "locale": "en", "content_type": "x"}
 
 
 def bench_throughput(channel: pika.adapters.blocking_connection.BlockingChannel, n: int) -> None:
@@ -48,7 +51,7 @@ def bench_throughput(channel: pika.adapters.blocking_connection.BlockingChannel,
     channel.queue_bind(queue, EXCHANGE, routing_key="page.#")
 
     with transaction.atomic():
-        events = [record_event(EventType.PAGE_UNPUBLISHED, f"pages/{i}", PAGE) for i in range(n)]
+        events = [record_event(PageUnpublished(id=i, **PAGE)) for i in range(n)]
     bodies = [json.dumps(cloudevent(event), separators=(",", ":")).encode() for event in events]
 
     # Baseline: the same messages, published with confirms by a bare pika loop.
@@ -114,7 +117,17 @@ def bench_latency(rate: int, seconds: int) -> None:
         next_at = time.perf_counter()
         for i in range(rate * seconds):
             with transaction.atomic():
-                event = record_event(EventType.PAGE_PUBLISHED, f"pages/{i}", PAGE)
+                event = record_event(
+                    PagePublished(
+                        id=i,
+                        **PAGE,
+                        title="A page",
+                        url=None,
+                        first_published_at=None,
+                        last_published_at=None,
+                        api_url="http://127.0.0.1:8000/api/v2/pages/1/",
+                    )
+                )
             committed[str(event.event_id)] = time.perf_counter()
             next_at += interval
             time.sleep(max(0.0, next_at - time.perf_counter()))
@@ -168,7 +181,7 @@ def main() -> None:
     finally:
         connection.creation.destroy_test_db(test_database, verbosity=0)
         with pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL)) as amqp:
-            for group in GROUPS.values():  # nothing consumed them: leave the queues empty
+            for group in registry.groups():  # nothing consumed them: leave the queues empty
                 amqp.channel().queue_purge(group.queue)
 
 

@@ -7,7 +7,8 @@ class PipelineConfig(AppConfig):
     verbose_name = _("Event pipeline")
 
     def ready(self) -> None:
-        from . import (  # noqa: F401
-            handlers,  # registers the consumer handlers of the pipeline
-            signals,  # connects the receivers that record events
-        )
+        from .outbox import outbox_changed
+        from .transport import relay_after_commit
+
+        # In the embedded default, recorded events are relayed in-process after commit.
+        outbox_changed.connect(relay_after_commit, dispatch_uid="pipeline.relay_after_commit")

@@ -1,76 +1,70 @@
-"""Events: their types, how a change records one in the outbox, and their CloudEvent form.
+"""Events: their typed form, their subjects, and their CloudEvent form on the wire.
 
+Each app defines its events as frozen dataclasses, one per type, deriving from `Event`: the
+fields are the event's `data`, and the class gives its `type` and the kind of its subject
+(`pages/<id>`, `videos/<id>`). A change records one with `outbox.record_event`.
 The contract (types, routing keys, attributes, data) is in ../shared/ARCHITECTURE.md and,
-for outside consumers, in docs/asyncapi.yaml.
+for outside consumers, in docs/asyncapi.yaml (a test checks that the classes agree with it).
 """
 
-from enum import StrEnum
-from typing import Any
+import dataclasses
+from typing import Any, ClassVar
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
-from django.utils import timezone
-
-from .models import OutboxEvent, SubjectSequence
+from .models import OutboxEvent
 
 SOURCE = "/newsroom/cms"
 CONTENT_TYPE = "application/cloudevents+json"
-# PostgreSQL channel the relay listens on; a NOTIFY is delivered when the transaction commits.
-NOTIFY_CHANNEL = "newsroom_outbox"
+# Every type is `cms.<subject kind>.<what happened>`; the routing key is the rest.
+TYPE_PREFIX = "cms."
+_event_types: dict[str, type["Event"]] = {}
 
 
-class EventType(StrEnum):
-    PAGE_PUBLISHED = "cms.page.published"
-    PAGE_UNPUBLISHED = "cms.page.unpublished"
-    PAGE_DELETED = "cms.page.deleted"
-    VIDEO_UPLOADED = "cms.video.uploaded"
-    VIDEO_READY = "cms.video.ready"
-    VIDEO_FAILED = "cms.video.failed"
-    # Beyond the contract's table: a video asset's own publishing, for the search index.
-    VIDEO_PUBLISHED = "cms.video.published"
-    VIDEO_UNPUBLISHED = "cms.video.unpublished"
-    VIDEO_DELETED = "cms.video.deleted"
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Event:
+    """The base of every event type: a subclass sets `type` and `subject_kind`, and its
+    fields (after `id`, the subject's id) are the event's data."""
+
+    type: ClassVar[str]
+    subject_kind: ClassVar[str]
+
+    id: int
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "type" in cls.__dict__:  # a concrete event type, not a shared base of fields
+            if not cls.type.startswith(TYPE_PREFIX):
+                raise ValueError(f"event type {cls.type!r} must start with {TYPE_PREFIX!r}")
+            _event_types[cls.type] = cls
 
     @property
-    def routing_key(self) -> str:
-        return self.value.removeprefix("cms.")
+    def subject(self) -> str:
+        return subject(self.subject_kind, self.id)
+
+    def data(self) -> dict[str, Any]:
+        """The fields as JSON values (a tuple of dataclasses is a list of objects)."""
+        return dataclasses.asdict(self, dict_factory=_json_object)
 
 
-def record_event(event_type: EventType, subject: str, data: dict[str, Any]) -> OutboxEvent:
-    """Write an event to the outbox in the caller's transaction: it exists if that commits."""
-    with transaction.atomic():
-        event = OutboxEvent.objects.create(
-            type=event_type.value,
-            subject=subject,
-            sequence=_next_sequence(subject),
-            time=timezone.now(),
-            data=data,
-        )
-        wake_relay()
-    return event
+def _json_object(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in items}
 
 
-def wake_relay() -> None:
-    """Tell a relay waiting in LISTEN that there is work, when this transaction commits; in
-    the embedded default, relay in this process then."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
-    from . import transport  # the transport imports the relay, which imports this module
-
-    transport.outbox_changed()
+def event_types() -> list[type[Event]]:
+    """Every concrete event type the apps define."""
+    return list(_event_types.values())
 
 
-def _next_sequence(subject: str) -> int:
-    # The UPDATE locks the subject's row until commit: one subject's events are numbered in
-    # commit order even when several transactions change it at once.
-    if not SubjectSequence.objects.filter(subject=subject).update(last=F("last") + 1):
-        try:
-            with transaction.atomic():
-                SubjectSequence.objects.create(subject=subject, last=1)
-        except IntegrityError:  # another transaction created it first
-            SubjectSequence.objects.filter(subject=subject).update(last=F("last") + 1)
-    return SubjectSequence.objects.values_list("last", flat=True).get(subject=subject)
+def subject(kind: str, pk: int) -> str:
+    """The CloudEvents subject of an object: `pages/42`, `videos/7`."""
+    return f"{kind}/{pk}"
+
+
+def parse_subject(value: str) -> tuple[str, int]:
+    """`("pages", 42)` for `pages/42`; ValueError for anything else."""
+    kind, _, pk = value.partition("/")
+    if not kind or not pk.isascii() or not pk.isdigit():
+        raise ValueError(f"not an event subject: {value!r}")
+    return kind, int(pk)
 
 
 def cloudevent(event: OutboxEvent) -> dict[str, Any]:
@@ -89,4 +83,7 @@ def cloudevent(event: OutboxEvent) -> dict[str, Any]:
 
 
 def routing_key(event_type: str) -> str:
-    return EventType(event_type).routing_key
+    """`page.published` for `cms.page.published`."""
+    if not event_type.startswith(TYPE_PREFIX):
+        raise ValueError(f"not one of our event types: {event_type!r}")
+    return event_type.removeprefix(TYPE_PREFIX)

@@ -11,7 +11,7 @@ At idle the relay sleeps in PostgreSQL's LISTEN, woken by the NOTIFY that `recor
 issues on commit, so latency is a few milliseconds without polling; elsewhere it polls.
 
 The embedded default runs the same relay with an in-process publisher (pipeline/transport.py)
-that hands each message to the consumer groups. A group's failure is then known here: the
+that hands the batch to the consumer groups. A group's failure is then known here: the
 messages before it are stamped sent, the failed one waits for a retry (its group's delays)
 and is dead-lettered after its group's attempts, with its error, so that it blocks nothing
 for ever. Until its retry, the later events of its subject are held back: a group never
@@ -21,7 +21,6 @@ handles a subject's events out of order (the older would be skipped as stale).
 import contextlib
 import json
 import logging
-import random
 import select
 import threading
 import time
@@ -35,11 +34,15 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .consumers import log_event, purge_processed_events
-from .events import CONTENT_TYPE, NOTIFY_CHANNEL, cloudevent, routing_key, wake_relay
+from . import registry
+from .backoff import Backoff
+from .dispatch import purge_processed_events
+from .event_log import log_event
+from .events import CONTENT_TYPE, cloudevent, routing_key
 from .models import OutboxEvent
+from .outbox import NOTIFY_CHANNEL, wake_relay
 from .publisher import ConfirmedPublisher, Message, MessageFailed, Publisher
-from .topology import EXCHANGE, GROUPS
+from .topology import EXCHANGE
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +74,7 @@ class Relay:
 
     def run(self) -> None:
         """Relay until `stop` is set; reconnect with growing, jittered delays on failures."""
-        backoff = 0.5
+        backoff = Backoff(cap=30)
         while not self.stop.is_set():
             try:
                 self._connect()
@@ -79,12 +82,12 @@ class Relay:
                     if self.relay_batch() == 0:
                         self.purge_if_due()
                         self._wait_for_events()
-                    backoff = 0.5
+                    backoff.reset()
             except (pika.exceptions.AMQPError, psycopg.OperationalError) as error:
-                logger.warning("relay: %s; reconnecting in %.1fs", error, backoff)
+                delay = backoff.next_delay()
+                logger.warning("relay: %s; reconnecting in %.1fs", error, delay)
                 self._disconnect()
-                self.stop.wait(backoff * random.uniform(0.8, 1.2))  # noqa: S311  # jitter
-                backoff = min(backoff * 2, 30)
+                self.stop.wait(delay)
         self._disconnect()
         connection.close()  # this thread's database connection
         logger.info("relay stopped")
@@ -184,7 +187,7 @@ def events_to_relay(due: datetime) -> QuerySet[OutboxEvent]:
 def set_aside(event: OutboxEvent, failure: MessageFailed) -> None:
     """Record a failed delivery: retry after the group's delay, or dead-letter the event
     once the group's attempts are used up (as its RabbitMQ consumer would)."""
-    group = GROUPS[failure.group]
+    group = registry.get_group(failure.group)
     attempts = event.attempts + failure.counts
     dead = failure.counts and attempts >= group.max_attempts
     now = timezone.now()

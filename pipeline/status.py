@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 
+from . import registry
 from .models import OutboxEvent
-from .topology import GROUPS
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _dead_letter_counts() -> dict[str, int | None]:
     """Messages in each group's dead-letter queue; None where it is not declared yet."""
     counts: dict[str, int | None] = {}
     with pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL)) as connection:
-        for group in GROUPS.values():
+        for group in registry.groups():
             channel = connection.channel()  # a failed passive declare closes its channel
             try:
                 declared = channel.queue_declare(group.dead_letter_queue, passive=True)

@@ -1,5 +1,6 @@
 """RabbitMQ topology: the events exchange, one quorum queue per internal consumer group, and
-for each group its retry queues (growing delays) and its dead-letter queue.
+for each group its retry queues (growing delays) and its dead-letter queue. The groups are
+those the apps declared (registry.py).
 
     cms.events (topic) ──page.*, video.*──▶ cms.search-indexer ──fails──▶ retry.1s … retry.60s
                                                      │ ▲                       │ (TTL expires)
@@ -8,58 +9,14 @@ for each group its retry queues (growing delays) and its dead-letter queue.
     cms.events.dlx (direct) ──cms.search-indexer──▶ cms.search-indexer.dead-letter
 """
 
-from dataclasses import dataclass, field
-
 from django.conf import settings
 from pika.adapters.blocking_connection import BlockingChannel
 
+from . import registry
+from .registry import ConsumerGroup
+
 EXCHANGE = "cms.events"
 DEAD_LETTER_EXCHANGE = "cms.events.dlx"
-
-
-@dataclass(frozen=True)
-class ConsumerGroup:
-    """An internal consumer group: its queue, what it is bound to, and how it retries."""
-
-    name: str
-    bindings: tuple[str, ...]
-    retry_delays: tuple[int, ...] = field(default=(1, 5, 25, 60))  # seconds, one per retry
-    # Events handled together, at most this many and waiting at most this long (seconds)
-    # for the batch to fill: bulk work is cheaper per event, the wait bounds the latency.
-    batch_size: int = 1
-    batch_wait: float = 0.0
-
-    @property
-    def queue(self) -> str:
-        return f"cms.{self.name}"
-
-    @property
-    def dead_letter_queue(self) -> str:
-        return f"{self.queue}.dead-letter"
-
-    @property
-    def max_attempts(self) -> int:
-        return len(self.retry_delays) + 1
-
-    def retry_delay(self, attempt: int) -> int:
-        """Seconds before the next delivery of a message failed `attempt` times."""
-        return self.retry_delays[min(attempt, len(self.retry_delays)) - 1]
-
-    def retry_queue(self, attempt: int) -> str:
-        """The queue that holds a message failed `attempt` times before its next delivery."""
-        return f"{self.queue}.retry.{self.retry_delay(attempt)}s"
-
-
-GROUPS = {
-    group.name: group
-    for group in [
-        ConsumerGroup(
-            "search-indexer", bindings=("page.*", "video.*"), batch_size=500, batch_wait=0.2
-        ),
-        ConsumerGroup("transcoder", bindings=("video.uploaded",)),
-        ConsumerGroup("newsletter", bindings=("page.published",)),
-    ]
-}
 
 
 def declare_group(channel: BlockingChannel, group: ConsumerGroup) -> None:
@@ -98,5 +55,5 @@ def setup_topology(channel: BlockingChannel, groups: list[ConsumerGroup] | None 
     """Declare everything; idempotent (re-declaring with the same arguments is a no-op)."""
     channel.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
     channel.exchange_declare(DEAD_LETTER_EXCHANGE, exchange_type="direct", durable=True)
-    for group in groups if groups is not None else GROUPS.values():
+    for group in groups if groups is not None else registry.groups():
         declare_group(channel, group)

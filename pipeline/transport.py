@@ -3,8 +3,8 @@
 With `RABBITMQ_URL` set, the relay (`manage.py relay_events`) publishes the outbox and the
 consumer groups run as separate processes. The embedded default has neither: once the
 transaction that recorded events commits, this process runs the same relay, with a publisher
-that hands each message to the consumer groups bound to its routing key through the same
-`process_event`. A row is stamped sent only once every group handled it; a failed one is
+that hands each batch to the consumer groups bound to its messages' routing keys through the
+same `process_events`. A row is stamped sent only once every group handled it; a failed one is
 retried by the next commit that records an event, or by a timer when its retry is due, and
 is dead-lettered after its group's attempts (pipeline/relay.py). `relay_events` relays
 in-process too.
@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from .consumers import RetryLater, groups_for, process_event
+from .dispatch import RetryLater, groups_for, process_events
 from .models import OutboxEvent
 from .publisher import Message, MessageFailed
 from .relay import Relay
@@ -30,28 +30,58 @@ logger = logging.getLogger(__name__)
 
 
 class InProcessPublisher:
-    """Delivers messages to the consumer groups in this process, as their consumers would."""
+    """Delivers messages to the consumer groups in this process, as their consumers would:
+    each group gets the batch's messages bound to it, in order, in one `process_events`."""
 
     is_open = True
 
     def publish(self, messages: list[Message]) -> None:
-        """Have every group bound to each message's routing key handle it, in order; stop at
-        the first failure (`MessageFailed`)."""
-        for message in messages:
-            event = json.loads(message.body)
-            for group in groups_for(message.routing_key):
-                try:
-                    process_event(group.name, event)
-                except Exception as error:  # any handler failure is retried, as by RabbitMQ
-                    raise MessageFailed(
-                        message.message_id,
-                        group.name,
-                        f"{type(error).__name__}: {error}",
-                        counts=not isinstance(error, RetryLater),
-                    ) from error
+        """Have every group bound to each message's routing key handle it; on a failure,
+        raise `MessageFailed` for the earliest message a group failed on.
+
+        A group's batch that fails is handled again one event at a time, so that the events
+        before the culprit are done. Other groups may have handled events after it: when the
+        relay delivers those again, the groups skip what they processed (dispatch.py).
+        """
+        events = [json.loads(message.body) for message in messages]
+        routed: dict[str, list[int]] = {}  # group name → its messages' indexes
+        for index, message in enumerate(messages):
+            for bound in groups_for(message.routing_key):
+                routed.setdefault(bound.name, []).append(index)
+        failures = [
+            failure
+            for name, indexes in routed.items()
+            if (failure := _deliver(name, [(i, events[i]) for i in indexes])) is not None
+        ]
+        if failures:
+            index, group, error = min(failures, key=lambda failure: failure[0])
+            raise MessageFailed(
+                messages[index].message_id,
+                group,
+                f"{type(error).__name__}: {error}",
+                counts=not isinstance(error, RetryLater),
+            ) from error
 
     def close(self) -> None:
         pass
+
+
+def _deliver(
+    group: str, events: list[tuple[int, dict[str, Any]]]
+) -> tuple[int, str, Exception] | None:
+    """Have `group` process the events; the first one it failed on, if any."""
+    try:
+        process_events(group, [event for _, event in events])
+        return None
+    except Exception as error:  # any handler failure is retried, as by RabbitMQ
+        if len(events) == 1:
+            return events[0][0], group, error
+    for index, event in events:  # find the culprit, handling the events one by one
+        try:
+            process_events(group, [event])
+        except Exception as error:
+            return index, group, error
+    return None  # the batch failed, each event on its own did not: all are done
 
 
 def outbox_relay(**options: Any) -> Relay:
@@ -61,8 +91,9 @@ def outbox_relay(**options: Any) -> Relay:
     return Relay(settings.RABBITMQ_URL, **options)
 
 
-def outbox_changed() -> None:
-    """Events were recorded or queued again: in-process, relay them once this commits."""
+def relay_after_commit(**kwargs: Any) -> None:
+    """Events were recorded or queued again (`outbox_changed`): in-process, relay them once
+    this transaction commits."""
     if settings.EVENT_TRANSPORT == "inprocess":
         transaction.on_commit(relay_in_process)
 

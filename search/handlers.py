@@ -4,13 +4,19 @@ from typing import Any
 
 from django.conf import settings
 
-from pipeline.consumers import RetryLater, handles_batches
+from pipeline.dispatch import RetryLater
+from pipeline.registry import consumer_group, handles_batches
 
 from .client import elasticsearch_client, is_transient
 from .indexer import sync, versions_from_events, videos_under_changed_libraries
 
+# Page and video events in bulk: one batch of up to 500, after at most 0.2 s, is one bulk write.
+indexer = consumer_group(
+    "search-indexer", bindings=("page.*", "video.*"), batch_size=500, batch_wait=0.2
+)
 
-@handles_batches("search-indexer")
+
+@handles_batches(indexer)
 def index_changed_documents(events: list[dict[str, Any]]) -> None:
     """Bulk writes for a batch of events; kept and retried while Elasticsearch is down."""
     if settings.SEARCH_BACKEND != "elasticsearch":

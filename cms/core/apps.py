@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from . import signals  # noqa: F401  # every page records its events
         from .locales import sync_content_locales_after_migrate
 
         # Like Django's own permissions, locales follow the settings after every migrate,

@@ -2,20 +2,20 @@
 
 from typing import Any
 
-from pipeline.consumers import handles
-from pipeline.events import EventType
+from cms.core.events import PagePublished
 from pipeline.jobs import enqueue
+from pipeline.registry import consumer_group, handles
+
+from .jobs import announce_page
 
 NEWS_PAGE = "news.NewsPage"
 
+newsletter = consumer_group("newsletter", bindings=("page.published",))
 
-@handles("newsletter", EventType.PAGE_PUBLISHED)
+
+@handles(newsletter, PagePublished.type)
 def announce_news_page(event: dict[str, Any]) -> None:
     """Hand the mailing to a dramatiq worker; the consumer acks at once."""
     if event["data"].get("content_type") != NEWS_PAGE:
         return
-    # Imported here, not at app loading: this app is ready before django_dramatiq sets the
-    # broker the actor must bind to (INSTALLED_APPS order).
-    from .jobs import announce_page
-
     enqueue(announce_page, event["data"]["id"], event["id"])

@@ -26,6 +26,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # --- Applications -------------------------------------------------------------------------
 
 INSTALLED_APPS = [
+    # First: its ready() sets the broker that the apps' dramatiq actors (`jobs` modules) bind
+    # to when their handlers import them.
+    "django_dramatiq",
     # Ours: content and people (cms), events and media (pipeline), search.
     "cms.core",
     "cms.accounts",
@@ -33,8 +36,6 @@ INSTALLED_APPS = [
     "cms.videos",
     "cms.newsletter",
     "cms.api",
-    # django_dramatiq first: its ready() sets the broker that pipeline.jobs' actors bind to.
-    "django_dramatiq",
     "pipeline",
     "search",
     # Wagtail, with wagtail-localize's locale admin in place of wagtail.locales.

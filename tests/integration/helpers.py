@@ -1,12 +1,16 @@
-"""Helpers for integration tests: waiting, other processes, pages, the search indexer, video
-packets and frames, and what a browser's Content-Security-Policy refused."""
+"""Helpers for integration tests: waiting, other processes, pages, page events of no page,
+consumer groups of the test's own, the search indexer, video packets and frames, and what a
+browser's Content-Security-Policy refused."""
 
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -18,10 +22,13 @@ from selenium.webdriver import Chrome
 from selenium.webdriver.remote.webdriver import WebDriver
 from wagtail.models import Page
 
+from cms.core.events import PageReference
 from cms.news.models import NewsPage
-from pipeline.consumers import Outcome, process_events
+from pipeline.dispatch import Outcome, process_events
 from pipeline.events import cloudevent
 from pipeline.models import OutboxEvent
+from pipeline.registry import ConsumerGroup, register_temporarily
+from tests.factories import EditorFactory, NewsPageFactory
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 20.0, message: str = "") -> None:
@@ -68,13 +75,9 @@ def publish_news_page(
     parent: Page, slug: str, title: str, standfirst: str = "", **fields: Any
 ) -> NewsPage:
     """A news page under `parent`, published as an editor would (its events recorded)."""
-    tags = fields.pop("tags", ())
-    page = NewsPage(title=title, slug=slug, standfirst=standfirst or f"{title}.", **fields)
-    parent.add_child(instance=page)
-    page.tags.add(*tags)
-    page.save_revision().publish()
-    page.refresh_from_db()
-    return page
+    return NewsPageFactory.create(
+        parent=parent, title=title, slug=slug, standfirst=standfirst or f"{title}.", **fields
+    )
 
 
 def index_outbox(client: Elasticsearch, prefix: str) -> list[Outcome]:
@@ -126,13 +129,32 @@ def first_cluster(webm: bytes) -> int:
 
 
 def sign_in_editor(browser: WebDriver, base_url: str, client: Any) -> None:
-    """Sign a new superuser in, in `browser` (through `client`'s session cookie)."""
-    from django.contrib.auth import get_user_model
-
-    editor = get_user_model().objects.create_superuser(
-        username="editor", email="editor@example.org", password="Correct-horse-1"
-    )
-    client.force_login(editor)
+    """Sign a new superuser, `editor`, in, in `browser` (through `client`'s session cookie)."""
+    client.force_login(EditorFactory.create(username="editor"))
     browser.get(f"{base_url}/admin/login/")  # a page of the site, to set its cookie
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     browser.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": session, "path": "/"})
+
+
+def page_event(event_type: type[PageReference], pk: int, **fields: Any) -> PageReference:
+    """A page event of no real page, for the tests of the pipeline itself."""
+    sample: dict[str, Any] = {
+        "translation_key": "6f1c8d2e-0a4b-4c55-9d1e-2b7f3a9c0e11",
+        "locale": "en",
+        "content_type": "news.NewsPage",
+        "title": f"Page {pk}",
+        "url": f"https://press.example.org/en/news/page-{pk}/",
+        "first_published_at": "2026-11-20T08:00:00Z",
+        "last_published_at": "2026-11-20T08:00:00Z",
+        "api_url": f"https://press.example.org/api/v2/pages/{pk}/",
+    }
+    names = {field.name for field in dataclasses.fields(event_type)} - {"id"}
+    return event_type(id=pk, **{**{name: sample[name] for name in names}, **fields})
+
+
+@contextmanager
+def temporary_group(**options: Any) -> Iterator[ConsumerGroup]:
+    """A consumer group of the test's own, bound to page events, registered meanwhile."""
+    group = ConsumerGroup(f"test-{uuid.uuid4().hex[:8]}", bindings=("page.*",), **options)
+    with register_temporarily(group):
+        yield group

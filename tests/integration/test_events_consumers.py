@@ -10,12 +10,15 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from pipeline import consumers
-from pipeline.consumers import Consumer, Outcome, handles, process_event
-from pipeline.events import EventType, cloudevent, record_event
+from cms.core.events import PagePublished, PageUnpublished
+from pipeline.consumer import Consumer
+from pipeline.dispatch import Outcome, RetryLater, process_event
+from pipeline.events import cloudevent
+from pipeline.outbox import record_event
+from pipeline.registry import ConsumerGroup, handles, handles_batches
 from pipeline.relay import Relay
-from pipeline.topology import GROUPS, ConsumerGroup, declare_group, setup_topology
-from tests.integration.helpers import wait_for
+from pipeline.topology import declare_group, setup_topology
+from tests.integration.helpers import page_event, temporary_group, wait_for
 
 
 def _event(subject: str = "pages/1", sequence: int = 1, **overrides: Any) -> dict[str, Any]:
@@ -30,36 +33,23 @@ def _event(subject: str = "pages/1", sequence: int = 1, **overrides: Any) -> dic
 
 
 @pytest.fixture
-def group(monkeypatch) -> ConsumerGroup:
+def group() -> Iterator[ConsumerGroup]:
     """A consumer group of the test's own, with short retry delays, and its handlers."""
-    test_group = ConsumerGroup(
-        f"test-{uuid.uuid4().hex[:8]}", bindings=("page.*",), retry_delays=(1, 1)
-    )
-    monkeypatch.setitem(GROUPS, test_group.name, test_group)
-    monkeypatch.setattr(consumers, "_handlers", dict(consumers._handlers))
-    monkeypatch.setattr(consumers, "_batch_handlers", dict(consumers._batch_handlers))
-    return test_group
+    with temporary_group(retry_delays=(1, 1)) as test_group:
+        yield test_group
 
 
 @pytest.fixture
-def batch_group(monkeypatch) -> ConsumerGroup:
+def batch_group() -> Iterator[ConsumerGroup]:
     """Like `group`, handled in batches of up to 50 events or 0.5 s."""
-    test_group = ConsumerGroup(
-        f"test-{uuid.uuid4().hex[:8]}",
-        bindings=("page.*",),
-        retry_delays=(1, 1),
-        batch_size=50,
-        batch_wait=0.5,
-    )
-    monkeypatch.setitem(GROUPS, test_group.name, test_group)
-    monkeypatch.setattr(consumers, "_batch_handlers", dict(consumers._batch_handlers))
-    return test_group
+    with temporary_group(retry_delays=(1, 1), batch_size=50, batch_wait=0.5) as test_group:
+        yield test_group
 
 
 @pytest.mark.django_db
 def test_a_duplicate_or_an_older_event_is_not_handled_again(group):
     handled: list[str] = []
-    handles(group.name, "cms.page.published")(lambda event: handled.append(event["id"]))
+    handles(group, "cms.page.published")(lambda event: handled.append(event["id"]))
 
     second = _event(sequence=2)
     assert process_event(group.name, second) == Outcome.HANDLED
@@ -74,7 +64,7 @@ def test_a_duplicate_or_an_older_event_is_not_handled_again(group):
 def test_a_failing_handler_leaves_no_trace_so_the_retry_runs_it_again(group):
     calls: list[int] = []
 
-    @handles(group.name, "cms.page.published")
+    @handles(group, "cms.page.published")
     def flaky(event: dict[str, Any]) -> None:
         calls.append(1)
         if len(calls) == 1:
@@ -108,16 +98,15 @@ def test_an_always_failing_event_is_dead_lettered_with_its_error_and_others_flow
     attempts: list[str] = []
     handled: list[str] = []
 
-    @handles(group.name, "cms.page.published")
+    @handles(group, "cms.page.published")
     def broken(event: dict[str, Any]) -> None:
         attempts.append(event["id"])
         raise ValueError("this page cannot be indexed")
 
-    handles(group.name, "cms.page.unpublished")(lambda event: handled.append(event["id"]))
+    handles(group, "cms.page.unpublished")(lambda event: handled.append(event["id"]))
 
-    page = {"id": 5, "translation_key": str(uuid.uuid4()), "locale": "en", "content_type": "x"}
-    failing = record_event(EventType.PAGE_PUBLISHED, "pages/5", page)
-    fine = record_event(EventType.PAGE_UNPUBLISHED, "pages/6", page)
+    failing = record_event(page_event(PagePublished, 5))
+    fine = record_event(page_event(PageUnpublished, 6))
     Relay(settings.RABBITMQ_URL).relay_batch()
 
     wait_for(lambda: handled == [str(fine.event_id)], timeout=10)  # not held up by the failure
@@ -162,18 +151,17 @@ def test_batches_are_bounded_a_poison_event_is_isolated_and_retry_later_holds_th
     unavailable = threading.Event()
     unavailable.set()
 
-    @consumers.handles_batches(batch_group.name)
+    @handles_batches(batch_group)
     def handle(events: list[dict[str, Any]]) -> None:
         pages = [event["data"]["id"] for event in events]
         if unavailable.is_set():
-            raise consumers.RetryLater("the search cluster is down")
+            raise RetryLater("the search cluster is down")
         if 13 in pages:
             raise ValueError("page 13 cannot be indexed")
         batches.append(pages)
 
-    page = {"translation_key": str(uuid.uuid4()), "locale": "en", "content_type": "x"}
     for n in range(120):
-        record_event(EventType.PAGE_PUBLISHED, f"pages/{n}", {**page, "id": n})
+        record_event(page_event(PagePublished, n))
     Relay(settings.RABBITMQ_URL).relay_batch()
 
     time.sleep(2)  # the consumer holds its first batch through a few RetryLater

@@ -17,11 +17,18 @@ import pika
 import pytest
 from django.conf import settings
 
-from pipeline.consumers import Outcome, handles, process_event
-from pipeline.events import EventType, record_event
+from cms.core.events import PageUnpublished
+from pipeline.dispatch import Outcome, process_event
 from pipeline.models import OutboxEvent
-from pipeline.topology import EXCHANGE, GROUPS, ConsumerGroup, setup_topology
-from tests.integration.helpers import subprocess_environment, wait_for
+from pipeline.outbox import record_event
+from pipeline.registry import handles
+from pipeline.topology import EXCHANGE, setup_topology
+from tests.integration.helpers import (
+    page_event,
+    subprocess_environment,
+    temporary_group,
+    wait_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,11 +55,7 @@ def _relay_process() -> subprocess.Popen:
 
 
 def _record(count: int) -> list[str]:
-    page = {"id": 1, "translation_key": str(uuid.uuid4()), "locale": "en", "content_type": "x"}
-    return [
-        str(record_event(EventType.PAGE_UNPUBLISHED, f"pages/{n}", page).event_id)
-        for n in range(count)
-    ]
+    return [str(record_event(page_event(PageUnpublished, n)).event_id) for n in range(count)]
 
 
 def _queued(queue: str) -> int:
@@ -98,11 +101,10 @@ def test_relay_killed_mid_batch_loses_nothing_and_effects_happen_once(
     # Only the batch in flight at the kill (at most one batch) can be published twice.
     assert duplicates <= 200
 
-    group = ConsumerGroup(f"test-{uuid.uuid4().hex[:8]}", bindings=("page.*",))
-    monkeypatch.setitem(GROUPS, group.name, group)
     effects: list[str] = []
-    handles(group.name, "cms.page.unpublished")(lambda event: effects.append(event["id"]))
-    outcomes = [process_event(group.name, event) for event in received]
+    with temporary_group() as group:
+        handles(group, "cms.page.unpublished")(lambda event: effects.append(event["id"]))
+        outcomes = [process_event(group.name, event) for event in received]
     assert sorted(effects) == sorted(ids)
     assert outcomes.count(Outcome.DUPLICATE) == duplicates
     with capsys.disabled():

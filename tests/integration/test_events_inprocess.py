@@ -3,7 +3,7 @@ once its groups handled it; failures are retried, then dead-lettered, in each su
 """
 
 import io
-import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,13 +12,13 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from pipeline import consumers
-from pipeline.consumers import RetryLater, handles
-from pipeline.events import EventType, record_event
+from cms.core.events import PageDeleted, PageReference, PageUnpublished
+from pipeline.dispatch import RetryLater, groups_for
 from pipeline.models import OutboxEvent, ProcessedEvent
-from pipeline.topology import GROUPS, ConsumerGroup
+from pipeline.outbox import record_event
+from pipeline.registry import ConsumerGroup, handles
 from pipeline.transport import outbox_relay
-from tests.integration.helpers import wait_for
+from tests.integration.helpers import page_event, temporary_group, wait_for
 
 # The search indexer has nothing to write with the database backend; no newsletter group
 # reacts to these events (no page.published).
@@ -32,22 +32,14 @@ def in_process():
 
 
 @pytest.fixture
-def group(monkeypatch) -> ConsumerGroup:
+def group() -> Iterator[ConsumerGroup]:
     """A consumer group of the test's own: 3 attempts, 1 s apart."""
-    test_group = ConsumerGroup(
-        f"test-{uuid.uuid4().hex[:8]}", bindings=("page.*",), retry_delays=(1, 1)
-    )
-    monkeypatch.setitem(GROUPS, test_group.name, test_group)
-    monkeypatch.setattr(consumers, "_handlers", dict(consumers._handlers))
-    return test_group
+    with temporary_group(retry_delays=(1, 1)) as test_group:
+        yield test_group
 
 
-def _page(pk: int) -> dict[str, Any]:
-    return {"id": pk, "translation_key": str(uuid.uuid4()), "locale": "en", "content_type": "x"}
-
-
-def _record(event_type: EventType, pk: int) -> OutboxEvent:
-    return record_event(event_type, f"pages/{pk}", _page(pk))
+def _record(event_type: type[PageReference], pk: int) -> OutboxEvent:
+    return record_event(page_event(event_type, pk))
 
 
 def _make_retries_due() -> None:
@@ -68,19 +60,19 @@ def test_a_failed_event_stays_unsent_and_its_retry_delivers_it_once_in_its_subje
 ):
     handled: list[str] = []
 
-    @handles(group.name, "cms.page.unpublished")
+    @handles(group, "cms.page.unpublished")
     def flaky(event: dict[str, Any]) -> None:
         if event["subject"] == "pages/7" and not handled:
             handled.append("failed")
             raise ConnectionError("search cluster unavailable")
         handled.append(f"{event['subject']} #{event['sequence']}")
 
-    handles(group.name, "cms.page.deleted")(
+    handles(group, "cms.page.deleted")(
         lambda event: handled.append(f"{event['subject']} #{event['sequence']}")
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        failed = _record(EventType.PAGE_UNPUBLISHED, 7)
+        failed = _record(PageUnpublished, 7)
     failed = _state(failed)
     assert failed.sent_at is None
     assert (failed.attempts, failed.dead_lettered_at) == (1, None)
@@ -90,22 +82,22 @@ def test_a_failed_event_stays_unsent_and_its_retry_delivers_it_once_in_its_subje
     assert not ProcessedEvent.objects.filter(group=group.name, event_id=failed.event_id).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        other = _record(EventType.PAGE_DELETED, 8)  # another subject flows
-        later = _record(EventType.PAGE_DELETED, 7)  # the same subject waits for the retry
+        other = _record(PageDeleted, 8)  # another subject flows
+        later = _record(PageDeleted, 7)  # the same subject waits for the retry
     assert _state(other).sent_at is not None
     assert _state(later).sent_at is None
     assert handled == ["failed", "pages/8 #1"]
 
     _make_retries_due()
     with django_capture_on_commit_callbacks(execute=True):  # the next commit retries it
-        _record(EventType.PAGE_DELETED, 9)
+        _record(PageDeleted, 9)
     assert handled == ["failed", "pages/8 #1", "pages/7 #1", "pages/7 #2", "pages/9 #1"]
     assert _state(failed).sent_at is not None
     assert _state(later).sent_at is not None
     assert ProcessedEvent.objects.filter(group=group.name, event_id=failed.event_id).count() == 1
     # Every group bound to it processed it once (the search indexer on the first try).
     assert ProcessedEvent.objects.filter(event_id=failed.event_id).count() == len(
-        consumers.groups_for("page.unpublished")
+        groups_for("page.unpublished")
     )
 
 
@@ -116,21 +108,21 @@ def test_an_always_failing_event_is_dead_lettered_with_its_error_and_can_be_repl
     handled: list[str] = []
     broken = True
 
-    @handles(group.name, "cms.page.unpublished")
+    @handles(group, "cms.page.unpublished")
     def unpublished(event: dict[str, Any]) -> None:
         if broken and (event["subject"], event["sequence"]) == ("pages/5", 1):
             raise ValueError("this page cannot be indexed")
         handled.append(f"{event['subject']} #{event['sequence']}")
 
     with django_capture_on_commit_callbacks(execute=True):
-        poison = _record(EventType.PAGE_UNPUBLISHED, 5)
-        later = _record(EventType.PAGE_UNPUBLISHED, 5)
-        other = _record(EventType.PAGE_UNPUBLISHED, 6)
+        poison = _record(PageUnpublished, 5)
+        later = _record(PageUnpublished, 5)
+        other = _record(PageUnpublished, 6)
     assert handled == ["pages/6 #1"]
     for attempt in range(2, group.max_attempts + 1):
         _make_retries_due()
         with django_capture_on_commit_callbacks(execute=True):
-            _record(EventType.PAGE_DELETED, 100 + attempt)
+            _record(PageDeleted, 100 + attempt)
         assert _state(poison).attempts == attempt
 
     poison = _state(poison)
@@ -165,29 +157,29 @@ def test_a_service_that_is_down_does_not_use_up_the_attempts(
 ):
     calls: list[int] = []
 
-    @handles(group.name, "cms.page.deleted")
+    @handles(group, "cms.page.deleted")
     def indexer(event: dict[str, Any]) -> None:
         calls.append(1)
         if len(calls) <= group.max_attempts + 1:
             raise RetryLater("search cluster unavailable")
 
     with django_capture_on_commit_callbacks(execute=True):
-        event = _record(EventType.PAGE_DELETED, 3)
+        event = _record(PageDeleted, 3)
     while _state(event).sent_at is None:
         assert event.attempts == 0
         assert event.dead_lettered_at is None
         _make_retries_due()
         with django_capture_on_commit_callbacks(execute=True):
-            _record(EventType.PAGE_UNPUBLISHED, 1000 + len(calls))
+            _record(PageUnpublished, 1000 + len(calls))
     assert len(calls) == group.max_attempts + 2
 
 
 @pytest.mark.django_db
 def test_relay_events_relays_in_process_too(group):
     handled: list[str] = []
-    handles(group.name, "cms.page.deleted")(lambda event: handled.append(event["subject"]))
+    handles(group, "cms.page.deleted")(lambda event: handled.append(event["subject"]))
     with override_settings(EVENT_TRANSPORT="rabbitmq"):  # recorded without being relayed
-        event = _record(EventType.PAGE_DELETED, 4)
+        event = _record(PageDeleted, 4)
 
     assert outbox_relay().relay_batch() == 1
     assert handled == ["pages/4"]
@@ -198,13 +190,13 @@ def test_relay_events_relays_in_process_too(group):
 def test_a_failed_event_is_retried_without_another_event_being_recorded(group):
     calls: list[str] = []
 
-    @handles(group.name, "cms.page.deleted")
+    @handles(group, "cms.page.deleted")
     def flaky(event: dict[str, Any]) -> None:
         calls.append(event["id"])
         if len(calls) == 1:
             raise ConnectionError("search cluster unavailable")
 
-    event = _record(EventType.PAGE_DELETED, 2)  # committed: relayed at once, and failed
+    event = _record(PageDeleted, 2)  # committed: relayed at once, and failed
     assert (_state(event).attempts, event.sent_at) == (1, None)
     # The web process's retry timer relays it when it is due (after 1 s).
     wait_for(lambda: _state(event).sent_at is not None, message="the retry never came")

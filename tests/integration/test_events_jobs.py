@@ -1,14 +1,16 @@
 """Consumers hand long work to dramatiq jobs, run by a worker, never in the handler."""
 
 import uuid
+from collections.abc import Iterator
 
 import dramatiq
 import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.stub import StubBroker
 
-from pipeline import consumers, jobs
-from pipeline.consumers import handles, process_event
+from pipeline import jobs, registry
+from pipeline.dispatch import process_event
+from pipeline.registry import register_temporarily
 from tests.integration.helpers import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +35,13 @@ def _uploaded(video_id: int) -> dict:
 
 
 @pytest.fixture
-def handler(monkeypatch) -> None:
-    monkeypatch.setattr(consumers, "_handlers", dict(consumers._handlers))
-    handles("transcoder", "cms.video.uploaded")(
-        lambda event: jobs.enqueue(transcode, event["data"]["id"])
-    )
+def handler() -> Iterator[None]:
+    """The transcoder's handler, enqueueing this test's job instead of the ladder."""
+    with register_temporarily(
+        registry.get_group("transcoder"),
+        {"cms.video.uploaded": lambda event: jobs.enqueue(transcode, event["data"]["id"])},
+    ):
+        yield
 
 
 def test_the_handler_enqueues_and_a_rabbitmq_worker_runs_the_job(

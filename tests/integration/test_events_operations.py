@@ -2,7 +2,6 @@
 
 import io
 import threading
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -12,14 +11,14 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from pipeline import consumers
-from pipeline.consumers import handles
-from pipeline.events import EventType, record_event
+from cms.core.events import PageDeleted, PagePublished, PageUnpublished
+from pipeline import registry
 from pipeline.models import OutboxEvent, ProcessedEvent
+from pipeline.outbox import record_event
+from pipeline.registry import register_temporarily
 from pipeline.relay import Relay, purge_sent_events
-from pipeline.topology import EXCHANGE, GROUPS, setup_topology
-
-PAGE = {"id": 1, "translation_key": str(uuid.uuid4()), "locale": "en", "content_type": "x"}
+from pipeline.topology import EXCHANGE, setup_topology
+from tests.integration.helpers import page_event
 
 
 @pytest.mark.django_db(transaction=True)
@@ -27,9 +26,7 @@ def test_two_relays_at_once_never_publish_an_event_twice(amqp_channel):
     setup_topology(amqp_channel)
     queue = amqp_channel.queue_declare("", exclusive=True).method.queue
     amqp_channel.queue_bind(queue, EXCHANGE, routing_key="#")
-    ids = {
-        str(record_event(EventType.PAGE_DELETED, f"pages/{n}", PAGE).event_id) for n in range(600)
-    }
+    ids = {str(record_event(page_event(PageDeleted, n)).event_id) for n in range(600)}
 
     def drain() -> None:
         relay = Relay(settings.RABBITMQ_URL, batch_size=50)
@@ -53,14 +50,17 @@ def test_two_relays_at_once_never_publish_an_event_twice(amqp_channel):
 # The search indexer has nothing to write with the database backend.
 @override_settings(EVENT_TRANSPORT="inprocess", SEARCH_BACKEND="database")
 def test_the_embedded_transport_runs_the_handlers_after_commit(
-    monkeypatch, django_capture_on_commit_callbacks
+    django_capture_on_commit_callbacks,
 ):
-    monkeypatch.setattr(consumers, "_handlers", dict(consumers._handlers))
     seen: list[str] = []
-    handles("newsletter", "cms.page.published")(lambda event: seen.append(event["subject"]))
-
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        event = record_event(EventType.PAGE_PUBLISHED, "pages/9", {**PAGE, "id": 9})
+    newsletter = registry.get_group("newsletter")
+    with (
+        register_temporarily(
+            newsletter, {"cms.page.published": lambda e: seen.append(e["subject"])}
+        ),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        event = record_event(page_event(PagePublished, 9))
         assert seen == []  # not before the commit
     assert len(callbacks) == 1
     assert seen == ["pages/9"]
@@ -72,9 +72,9 @@ def test_the_embedded_transport_runs_the_handlers_after_commit(
 @pytest.mark.django_db
 def test_events_status_reports_backlog_age_and_dead_letters(amqp_channel):
     setup_topology(amqp_channel)
-    for group in GROUPS.values():
+    for group in registry.groups():
         amqp_channel.queue_purge(group.dead_letter_queue)
-    event = record_event(EventType.PAGE_DELETED, "pages/3", PAGE)
+    event = record_event(page_event(PageDeleted, 3))
     OutboxEvent.objects.filter(pk=event.pk).update(time=timezone.now() - timedelta(minutes=2))
 
     out = io.StringIO()
@@ -96,8 +96,8 @@ def test_setup_topology_can_run_again(amqp_channel):
 
 @pytest.mark.django_db
 def test_replay_command_and_retention():
-    old = record_event(EventType.PAGE_DELETED, "pages/4", PAGE)
-    new = record_event(EventType.PAGE_UNPUBLISHED, "pages/5", PAGE)
+    old = record_event(page_event(PageDeleted, 4))
+    new = record_event(page_event(PageUnpublished, 5))
     OutboxEvent.objects.update(sent_at=timezone.now())
     OutboxEvent.objects.filter(pk=old.pk).update(
         time=timezone.now() - timedelta(days=30), sent_at=timezone.now() - timedelta(days=30)

@@ -12,11 +12,13 @@ from cloudevents.core.bindings.rabbitmq import RabbitMQMessage, from_structured_
 from django.conf import settings
 from jsonschema import Draft7Validator
 
-from pipeline.events import EventType, record_event
+from cms.core.events import PageDeleted, PagePublished, PageUnpublished
 from pipeline.models import OutboxEvent
+from pipeline.outbox import record_event
 from pipeline.publisher import ConfirmedPublisher, Message, PublishError
 from pipeline.relay import Relay, replay_events
 from pipeline.topology import EXCHANGE, setup_topology
+from tests.integration.helpers import page_event
 
 pytestmark = pytest.mark.django_db
 
@@ -53,27 +55,20 @@ def _validate_against_asyncapi(event: dict[str, Any]) -> None:
 
 
 def _record_samples() -> list[OutboxEvent]:
-    page = {
-        "id": 7,
-        "translation_key": str(uuid.uuid4()),
-        "locale": "fr",
-        "content_type": "news.NewsPage",
-    }
+    page = {"translation_key": str(uuid.uuid4()), "locale": "fr"}
     return [
         record_event(
-            EventType.PAGE_PUBLISHED,
-            "pages/7",
-            {
+            page_event(
+                PagePublished,
+                7,
                 **page,
-                "title": "Réunion des chefs d’état-major",
-                "url": "http://127.0.0.1:8000/fr/actualites/reunion/",
-                "first_published_at": "2026-11-27T08:00:00Z",
-                "last_published_at": "2026-11-27T08:00:00Z",
-                "api_url": "http://127.0.0.1:8000/api/v2/pages/7/",
-            },
+                title="Réunion des chefs d’état-major",
+                url="http://127.0.0.1:8000/fr/actualites/reunion/",
+                api_url="http://127.0.0.1:8000/api/v2/pages/7/",
+            )
         ),
-        record_event(EventType.PAGE_UNPUBLISHED, "pages/7", page),
-        record_event(EventType.PAGE_DELETED, "pages/7", page),
+        record_event(page_event(PageUnpublished, 7, **page)),
+        record_event(page_event(PageDeleted, 7, **page)),
     ]
 
 

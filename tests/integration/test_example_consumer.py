@@ -8,9 +8,11 @@ import uuid
 import pytest
 from django.conf import settings
 
-from pipeline.events import EventType, record_event
+from cms.core.events import PageUnpublished
+from pipeline.outbox import record_event
 from pipeline.relay import Relay
 from pipeline.topology import setup_topology
+from tests.integration.helpers import page_event
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +37,7 @@ def test_the_example_consumer_prints_the_events_it_is_bound_to(amqp_channel):
         assert example.stdout is not None
         assert example.stdout.readline().startswith(f"waiting for events on {queue}")
         time.sleep(0.2)  # bound by now: the line is printed after the bindings
-        page = {"id": 3, "translation_key": str(uuid.uuid4()), "locale": "fr", "content_type": "x"}
-        event = record_event(EventType.PAGE_UNPUBLISHED, "pages/3", page)
+        event = record_event(page_event(PageUnpublished, 3, locale="fr"))
         Relay(settings.RABBITMQ_URL).relay_batch()
         line = example.stdout.readline()
     finally:

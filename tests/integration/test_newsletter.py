@@ -13,14 +13,15 @@ from django.core.management import call_command
 from django.test import Client
 from wagtail.models import Locale, Page
 
+from cms.core.events import PagePublished
 from cms.core.models import Topic
 from cms.news.models import NewsIndexPage
 from cms.newsletter import services
 from cms.newsletter.models import Delivery, Subscription
 from cms.newsletter.services import Preferences
 from pipeline import jobs
-from pipeline.consumers import Outcome, process_event
-from pipeline.events import EventType, cloudevent
+from pipeline.dispatch import Outcome, process_event
+from pipeline.events import cloudevent
 from pipeline.models import OutboxEvent
 from tests.integration.helpers import publish_news_page
 
@@ -85,7 +86,7 @@ def confirmation_path(message: mail.EmailMessage) -> str:
 
 def published_event(page: Page) -> dict[str, Any]:
     outbox = OutboxEvent.objects.filter(
-        type=EventType.PAGE_PUBLISHED, subject=f"pages/{page.pk}"
+        type=PagePublished.type, subject=f"pages/{page.pk}"
     ).latest("position")
     return cloudevent(outbox)
 

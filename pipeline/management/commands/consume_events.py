@@ -6,21 +6,21 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pipeline.consumers import Consumer
-from pipeline.topology import GROUPS
+from pipeline import registry
+from pipeline.consumer import Consumer
 
 
 class Command(BaseCommand):
-    help = "Consume one group's queue: " + ", ".join(GROUPS)
+    help = "Consume one consumer group's queue (the groups the apps declare)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("group", choices=sorted(GROUPS))
+        parser.add_argument("group", choices=sorted(group.name for group in registry.groups()))
         parser.add_argument("--prefetch", type=int, default=20)
 
     def handle(self, *args: Any, group: str, prefetch: int, **options: Any) -> None:
         if not settings.RABBITMQ_URL:
             raise CommandError("RABBITMQ_URL is not set: the handlers run in-process")
-        consumer = Consumer(GROUPS[group], settings.RABBITMQ_URL, prefetch=prefetch)
+        consumer = Consumer(registry.get_group(group), settings.RABBITMQ_URL, prefetch=prefetch)
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda signum, frame: consumer.stop())
         consumer.run()

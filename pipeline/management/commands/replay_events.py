@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
 
-from pipeline.events import EventType
+from pipeline.events import event_types
 from pipeline.jobs import join_in_process_jobs
 from pipeline.relay import replay_dead_letters, replay_events
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
             "--type",
             action="append",
             dest="types",
-            choices=[event_type.value for event_type in EventType],
+            choices=sorted(event_type.type for event_type in event_types()),
             help="Only this type (repeatable).",
         )
 

@@ -6,7 +6,8 @@ import pika
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from pipeline.topology import DEAD_LETTER_EXCHANGE, EXCHANGE, GROUPS, setup_topology
+from pipeline import registry
+from pipeline.topology import DEAD_LETTER_EXCHANGE, EXCHANGE, setup_topology
 
 
 class Command(BaseCommand):
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         finally:
             connection.close()
         self.stdout.write(f"exchanges: {EXCHANGE} (topic), {DEAD_LETTER_EXCHANGE} (direct)")
-        for group in GROUPS.values():
+        for group in registry.groups():
             self.stdout.write(
                 f"{group.queue}: {', '.join(group.bindings)}; dead letters in "
                 f"{group.dead_letter_queue}; retries after {group.retry_delays} s"

@@ -10,15 +10,16 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from wagtail.api.utils import get_full_url
 
-from cms.videos.models import Clip, Rendition, VideoMedia
-from cms.videos.services import delete_files_on_commit
-from pipeline.events import EventType, record_event
+from pipeline.media.clips import cut_clip
+from pipeline.media.commands import TranscodeError
+from pipeline.media.frames import poster_jpeg, thumbnail_strip_jpeg
+from pipeline.media.renditions import encode_ladder, ladder_for
+from pipeline.outbox import record_event
 
-from .clips import cut_clip
-from .frames import poster_jpeg, thumbnail_strip_jpeg
-from .renditions import TranscodeError, encode_ladder, ladder_for
+from .events import RenditionData, VideoFailed, VideoReady
+from .models import Clip, Rendition, VideoMedia
+from .services import delete_files_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -123,20 +124,9 @@ def _store_pictures(media: VideoMedia, tallest: Path, smallest: Path) -> None:
 
 
 def _record_ready(media: VideoMedia, renditions: list[Rendition]) -> None:
-    data = [
-        {
-            "name": rendition.name,
-            "width": rendition.width,
-            "height": rendition.height,
-            "url": get_full_url(None, rendition.file.url),
-            "bytes": rendition.bytes,
-        }
-        for rendition in renditions
-    ]
+    data = tuple(RenditionData.of(rendition) for rendition in renditions)
     for video in media.videos.all():  # every locale's asset is ready
-        record_event(
-            EventType.VIDEO_READY, f"videos/{video.pk}", {"id": video.pk, "renditions": data}
-        )
+        record_event(VideoReady(id=video.pk, renditions=data))
 
 
 def _fail(media: VideoMedia, reason: str) -> None:
@@ -146,9 +136,7 @@ def _fail(media: VideoMedia, reason: str) -> None:
             status=VideoMedia.Status.FAILED, error=reason
         )
         for video in media.videos.all():
-            record_event(
-                EventType.VIDEO_FAILED, f"videos/{video.pk}", {"id": video.pk, "error": reason}
-            )
+            record_event(VideoFailed(id=video.pk, error=reason))
 
 
 def _delete_files(renditions: list[Rendition]) -> None:

@@ -1,163 +1,29 @@
-"""One small framework for every consumer group: handlers, exactly-once effects, retries.
+"""The RabbitMQ consumer of one group's queue: batches, acks, retries and dead letters.
 
-A handler is a function of one CloudEvent (a dict), registered for a group and an event type
-by the app that owns the work; long work is handed to a dramatiq job from there, never done in
-the handler. A group whose work is cheaper in bulk (the search indexer) registers one batch
-handler instead, which gets a list of events. `process_events` runs the handler(s) inside a
-database transaction together with the record that the group processed each event, so a
-redelivered event is skipped and an event older (by `sequence`) than one already processed for
-the same subject is ignored. The RabbitMQ `Consumer` and the in-process transport both use it.
-
-A handler raises `RetryLater` when a service it writes to is down: the consumer then keeps the
-events (unacknowledged) and tries again with growing delays instead of dead-lettering them.
+It takes deliveries with manual acks and a bounded prefetch, hands them to the group's
+handlers through `process_events` (dispatch.py), and acknowledges them once that commits. A
+failed event goes to the group's retry queues, with growing delays, and in the end to its
+dead-letter queue (topology.py).
 """
 
 import json
 import logging
-import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from enum import StrEnum
 from typing import Any
 
 import pika
 from django import db
-from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
-from django.utils import timezone
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
 
-from .models import ProcessedEvent
-from .topology import DEAD_LETTER_EXCHANGE, GROUPS, ConsumerGroup
+from .backoff import Backoff
+from .dispatch import Outcome, RetryLater, process_events
+from .event_log import log_event
+from .registry import ConsumerGroup
+from .topology import DEAD_LETTER_EXCHANGE
 
 logger = logging.getLogger(__name__)
-
-Handler = Callable[[dict[str, Any]], None]
-BatchHandler = Callable[[list[dict[str, Any]]], None]
-_handlers: dict[tuple[str, str], Handler] = {}
-_batch_handlers: dict[str, BatchHandler] = {}
-
-
-class RetryLater(Exception):  # an instruction to the consumer, not a failure
-    """A service the handler needs is unavailable; the events are kept and tried again."""
-
-
-def handles(group: str, event_type: str) -> Callable[[Handler], Handler]:
-    """Register the decorated function as `group`'s handler of `event_type` events."""
-    _check_group(group)
-
-    def register(handler: Handler) -> Handler:
-        _handlers[(group, event_type)] = handler
-        return handler
-
-    return register
-
-
-def handles_batches(group: str) -> Callable[[BatchHandler], BatchHandler]:
-    """Register the decorated function as the handler of every event `group` receives.
-
-    It is called with the new events of a batch, in delivery order, and picks what it needs.
-    """
-    _check_group(group)
-
-    def register(handler: BatchHandler) -> BatchHandler:
-        _batch_handlers[group] = handler
-        return handler
-
-    return register
-
-
-def _check_group(group: str) -> None:
-    if group not in GROUPS:
-        raise ValueError(f"unknown consumer group {group!r}; known: {', '.join(GROUPS)}")
-
-
-class Outcome(StrEnum):
-    HANDLED = "handled"
-    DUPLICATE = "duplicate"  # this group processed this event id before
-    STALE = "stale"  # a later event of the same subject was processed first
-    IGNORED = "ignored"  # the group has no handler for this type
-
-
-def process_event(group: str, event: dict[str, Any]) -> Outcome:
-    """Handle `event` for `group` at most once; a handler error rolls everything back."""
-    return process_events(group, [event])[0]
-
-
-def process_events(group: str, events: list[dict[str, Any]]) -> list[Outcome]:
-    """Handle a batch of events for `group` in one transaction; an error rolls it all back."""
-    batch_handler = _batch_handlers.get(group)
-    outcomes: list[Outcome] = []
-    new_events: list[dict[str, Any]] = []
-    with transaction.atomic():
-        for event in events:
-            outcome = _claim(group, event)
-            if outcome is None:
-                if batch_handler is None and (group, event["type"]) not in _handlers:
-                    outcome = Outcome.IGNORED
-                else:
-                    outcome = Outcome.HANDLED
-                    new_events.append(event)
-            outcomes.append(outcome)
-        if batch_handler is not None:
-            if new_events:
-                batch_handler(new_events)
-        else:
-            for event in new_events:
-                _handlers[(group, event["type"])](event)
-    return outcomes
-
-
-def _claim(group: str, event: dict[str, Any]) -> Outcome | None:
-    """Record that `group` processes `event`; an outcome if it must not be handled."""
-    try:
-        with transaction.atomic():
-            ProcessedEvent.objects.create(
-                group=group,
-                event_id=event["id"],
-                subject=event["subject"],
-                sequence=event["sequence"],
-            )
-    except IntegrityError:
-        return Outcome.DUPLICATE
-    newer = ProcessedEvent.objects.filter(
-        group=group, subject=event["subject"], sequence__gt=event["sequence"]
-    )
-    return Outcome.STALE if newer.exists() else None
-
-
-def purge_processed_events() -> int:
-    """Forget what groups processed more than PROCESSED_EVENT_RETENTION_DAYS ago, except
-    the latest (by sequence) of each group and subject: `_claim` compares each new event
-    with it, so an old event delivered again is still skipped, as stale."""
-    cutoff = timezone.now() - timedelta(days=settings.PROCESSED_EVENT_RETENTION_DAYS)
-    later = ProcessedEvent.objects.filter(
-        group=OuterRef("group"), subject=OuterRef("subject"), sequence__gt=OuterRef("sequence")
-    )
-    deleted, _ = ProcessedEvent.objects.filter(Exists(later), processed_at__lt=cutoff).delete()
-    return deleted
-
-
-def groups_for(routing_key: str) -> list[ConsumerGroup]:
-    """The groups whose bindings match a routing key (AMQP topic rules, `*` = one word)."""
-    return [
-        group
-        for group in GROUPS.values()
-        if any(_topic_matches(binding, routing_key) for binding in group.bindings)
-    ]
-
-
-def _topic_matches(pattern: str, key: str) -> bool:
-    pattern_words, key_words = pattern.split("."), key.split(".")
-    if "#" in pattern_words:
-        raise ValueError("'#' bindings are not used by our groups")
-    return len(pattern_words) == len(key_words) and all(
-        p in ("*", k) for p, k in zip(pattern_words, key_words, strict=True)
-    )
 
 
 @dataclass
@@ -192,23 +58,23 @@ class Consumer:
 
     def run(self) -> None:
         """Consume until `stop()`; reconnect with growing delays when the broker goes away."""
-        backoff = 0.5
+        backoff = Backoff(cap=30)
         try:
             while not self._stopping:
                 try:
                     self._consume()
-                    backoff = 0.5
+                    backoff.reset()
                 except pika.exceptions.AMQPConnectionError as error:
                     if self._stopping:
                         break
+                    delay = backoff.next_delay()
                     logger.warning(
                         "consumer %s: broker unavailable (%s); retry in %.1fs",
                         self.group.name,
                         error,
-                        backoff,
+                        delay,
                     )
-                    time.sleep(backoff * random.uniform(0.8, 1.2))  # noqa: S311  # jitter
-                    backoff = min(backoff * 2, 30)
+                    time.sleep(delay)
         finally:
             db.connection.close()  # this thread's database connection
 
@@ -296,25 +162,25 @@ class Consumer:
 
     def _process_until_done(self, events: list[dict[str, Any]]) -> list[Outcome] | None:
         """`process_events`, retried with growing delays while a handler says `RetryLater`."""
-        backoff = 0.5
+        # Capped low: once the service is back, the backlog drains within seconds.
+        backoff = Backoff(cap=10)
         while True:
             try:
                 return process_events(self.group.name, events)
             except RetryLater as error:
                 if self._stopping or self._connection is None:
                     return None
+                delay = backoff.next_delay()
                 logger.warning(
                     "consumer %s: %s; %d events kept, retry in %.1fs",
                     self.group.name,
                     error,
                     len(events),
-                    backoff,
+                    delay,
                 )
                 # Sleeping through the connection keeps its heartbeats going; deliveries
                 # that arrive meanwhile wait in `_pending` for the next batch.
-                self._connection.sleep(backoff * random.uniform(0.8, 1.2))  # noqa: S311
-                # Capped low: once the service is back, the backlog drains within seconds.
-                backoff = min(backoff * 2, 10)
+                self._connection.sleep(delay)
 
     def _retry_or_dead_letter(
         self,
@@ -351,9 +217,3 @@ class Consumer:
             next="retry" if retry else "dead-letter",
             error=reason,
         )
-
-
-def log_event(level: int, message: str, **fields: Any) -> None:
-    """One log line per event, `message key=value …` (logfmt), easy to grep and to parse."""
-    pairs = " ".join(f"{key}={json.dumps(value, default=str)}" for key, value in fields.items())
-    logger.log(level, "%s %s", message, pairs)

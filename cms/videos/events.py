@@ -1,0 +1,99 @@
+"""The events of videos (`cms.video.*`), as the contract gives them (../shared/ARCHITECTURE.md).
+
+A video's processing (uploaded, ready, failed) concerns its media, shared by every locale's
+asset: one event per asset. Its publishing concerns one locale's asset.
+"""
+
+import dataclasses
+from typing import Self
+
+from wagtail.api.utils import get_full_url
+
+from pipeline.events import Event
+
+from .models import Rendition, Video
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VideoEvent(Event):
+    subject_kind = "videos"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VideoUploaded(VideoEvent):
+    """The source file is stored and probed: the transcoder encodes the ladder."""
+
+    type = "cms.video.uploaded"
+
+    title: str
+    duration: float
+    width: int
+    height: int
+    source_url: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RenditionData:
+    name: str
+    width: int
+    height: int
+    url: str
+    bytes: int
+
+    @classmethod
+    def of(cls, rendition: Rendition) -> Self:
+        return cls(
+            name=rendition.name,
+            width=rendition.width,
+            height=rendition.height,
+            url=get_full_url(None, rendition.file.url),
+            bytes=rendition.bytes,
+        )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VideoReady(VideoEvent):
+    type = "cms.video.ready"
+
+    renditions: tuple[RenditionData, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VideoFailed(VideoEvent):
+    type = "cms.video.failed"
+
+    error: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VideoReference(VideoEvent):
+    """One locale's video asset, for its publishing events."""
+
+    translation_key: str
+    locale: str
+    title: str
+
+    @classmethod
+    def of(cls, video: Video) -> Self:
+        return cls(
+            id=video.pk,
+            translation_key=str(video.translation_key),
+            locale=video.locale.language_code,
+            title=video.title,
+        )
+
+
+# Beyond the contract's table: a video asset's own publishing, for the search index.
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VideoPublished(VideoReference):
+    type = "cms.video.published"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VideoUnpublished(VideoReference):
+    type = "cms.video.unpublished"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VideoDeleted(VideoReference):
+    type = "cms.video.deleted"
