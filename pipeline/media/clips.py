@@ -24,36 +24,20 @@ own timestamps: an MPEG-TS starts at 1.4 s or so. Only the code that seeks in or
 file adds `FrameIndex.origin` back (or, for ffmpeg's `-ss`, the file's start).
 """
 
-import bisect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import av
 
+from .clip_plan import ClipPlan, plan_clip
+from .commands import TranscodeError, run_with_progress
 from .mp4 import FrameIndex, read_frame_index
-from .renditions import AUDIO, ENCODER, TranscodeError, run_with_progress
+from .renditions import AUDIO, ENCODER
 from .splice import splice_clip
 from .tools import ffmpeg_binary
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ClipPlan:
-    """Which frames of the source the clip takes, and how each piece is made."""
-
-    start: float  # timestamp of the first frame
-    frames: int
-    frame_duration: float
-    head: tuple[int, int]  # [first, last) frame indexes re-encoded before the first keyframe
-    copied: tuple[int, int]  # [first, last) frame indexes copied
-    tail: tuple[int, int]  # [first, last) frame indexes re-encoded after the copied ones
-
-    @property
-    def copies(self) -> bool:
-        return self.copied[1] > self.copied[0]
 
 
 def frame_index(source: Path) -> FrameIndex:
@@ -77,50 +61,6 @@ def frame_index(source: Path) -> FrameIndex:
     except (av.FFmpegError, IndexError) as error:
         raise TranscodeError(f"cannot read the frames of {source.name}: {error}") from error
     return FrameIndex.from_frames(packets)
-
-
-def plan_clip(index: FrameIndex, start: float, end: float, reencode_all: bool = False) -> ClipPlan:
-    """The plan for [start, end) seconds, snapped to the source's frames."""
-    timestamps = index.timestamps
-    if not timestamps:
-        raise TranscodeError("the source has no video frames")
-    frame_duration = (timestamps[-1] - timestamps[0]) / max(1, len(timestamps) - 1)
-    half = frame_duration / 2
-    first = bisect.bisect_left(timestamps, start - half)
-    stop = bisect.bisect_left(timestamps, end - half)
-    if stop <= first:
-        raise TranscodeError("the range holds no frame")
-    inside = [k for k in index.keyframes if first <= k < stop]
-    if reencode_all or not inside:
-        return ClipPlan(
-            timestamps[first], stop - first, frame_duration, (first, stop), (0, 0), (0, 0)
-        )
-    copy_stop = _decodable_end(index, inside[-1], stop)
-    return ClipPlan(
-        timestamps[first],
-        stop - first,
-        frame_duration,
-        (first, inside[0]),
-        (inside[0], copy_stop),
-        (copy_stop, stop),
-    )
-
-
-def _decodable_end(index: FrameIndex, keyframe: int, stop: int) -> int:
-    """How far toward `stop` the frames from `keyframe` can be copied: up to the end of the
-    longest run of them that are also the first ones decoded. A frame refers only to frames
-    decoded before it, so such a run never needs one from after the clip; a B-frame shown
-    before `stop` whose reference comes after does, and is re-encoded instead."""
-    later = [k for k in index.keyframes if k > keyframe]
-    gop = range(keyframe, later[0] if later else len(index.timestamps))
-    decoded = sorted(gop, key=lambda frame: index.decode_times[frame])
-    rank = {frame: n for n, frame in enumerate(decoded)}
-    end, latest = keyframe, -1
-    for frame in range(keyframe, stop):
-        latest = max(latest, rank[frame])
-        if latest == frame - keyframe:  # frames keyframe..frame are the first decoded
-            end = frame + 1
-    return end
 
 
 def cut_clip(

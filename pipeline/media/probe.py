@@ -10,7 +10,6 @@ the same reading in process, and the same result and refusals come out of it.
 
 import json
 import math
-import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -22,6 +21,7 @@ from av.video.stream import VideoStream
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from .commands import run
 from .tools import ffprobe_binary
 
 PROBE_TIMEOUT_SECONDS = 120
@@ -57,8 +57,7 @@ def probe(path: Path) -> ProbeResult:
 def probe_with_ffprobe(path: Path, ffprobe: str = "ffprobe") -> ProbeResult:
     """`probe` by running `ffprobe`."""
     _refuse_empty(path)
-    # Fixed arguments; the path is ours.
-    completed = subprocess.run(  # noqa: S603
+    completed = run(
         [
             ffprobe,
             "-v",
@@ -70,10 +69,7 @@ def probe_with_ffprobe(path: Path, ffprobe: str = "ffprobe") -> ProbeResult:
             "-show_streams",
             str(path),
         ],
-        capture_output=True,
-        text=True,
         timeout=PROBE_TIMEOUT_SECONDS,
-        check=False,
     )
     if completed.returncode != 0:
         raise _unreadable()

@@ -9,11 +9,7 @@ exits 0 with whatever it could decode, down to an MP4 of headers and no frame. E
 checked (`check_rendition`) before it counts.
 """
 
-import ctypes
-import ctypes.util
 import shutil
-import signal
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,9 +18,8 @@ from pathlib import Path
 import av
 from django.utils.translation import gettext as _
 
+from .commands import TranscodeError, run_with_progress
 from .tools import ffmpeg_binary
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 # (name, height) of each rung, tallest first.
 LADDER = (("1080p", 1080), ("720p", 720), ("360p", 360))
@@ -44,10 +39,6 @@ AUDIO = ["-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", str(AUDIO_CHANNELS)]
 # a frame or drop a stray packet; a source that holds less than it announces is off by more.
 DURATION_TOLERANCE_SECONDS = 0.5
 DURATION_TOLERANCE_SHARE = 0.02
-
-
-class TranscodeError(RuntimeError):
-    """ffmpeg failed; the message ends with its last lines of output."""
 
 
 @dataclass(frozen=True)
@@ -148,44 +139,3 @@ def check_rendition(path: Path, *, name: str, duration: float, has_audio: bool) 
             )
             % {"name": name, "actual": seconds, "expected": duration, "cause": damaged}
         )
-
-
-def _die_with_parent() -> None:
-    """In the ffmpeg child: be killed if the worker dies (even by SIGKILL), so a killed job
-    leaves no ffmpeg running on. Linux only; elsewhere nothing happens."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:
-        pass
-
-
-def run_with_progress(
-    command: list[str], duration: float, on_progress: Callable[[int], None]
-) -> None:
-    """Run an ffmpeg command that has `-progress pipe:1`, reporting whole percents of
-    `duration` done; TranscodeError with ffmpeg's last lines if it fails."""
-    process = subprocess.Popen(  # noqa: S603  # our arguments; paths from our storage
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_die_with_parent,  # only calls prctl: safe between fork and exec
-    )
-    assert process.stdout is not None  # noqa: S101  # stdout=PIPE
-    reported = -1
-    for line in process.stdout:
-        key, _separator, value = line.strip().partition("=")
-        if key == "out_time_us" and value.isdigit() and duration > 0:
-            percent = min(99, int(int(value) / 1_000_000 / duration * 100))
-            if percent > reported:
-                reported = percent
-                on_progress(percent)
-    _out, errors = process.communicate()
-    if process.returncode != 0:
-        tail = "\n".join(errors.strip().splitlines()[-5:])
-        raise TranscodeError(
-            _("ffmpeg could not convert the file (exit status %(status)s): %(detail)s")
-            % {"status": process.returncode, "detail": tail}
-        )
-    on_progress(100)

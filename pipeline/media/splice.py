@@ -1,6 +1,6 @@
 """A clip of one of our renditions, spliced in process: the edges encoded, the rest copied.
 
-clips.py plans the cut; this module makes it when the source is one of our H.264
+clip_plan.py plans the cut; this module makes it when the source is one of our H.264
 renditions. It works through FFmpeg's libraries (PyAV) rather than the ffmpeg command: the
 work here is small, a GOP or so of frames at the start and a few at the end, and starting
 ffmpeg (about 55 ms each time with Debian's build, and a cut needs two runs one after the
@@ -31,7 +31,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import av
 import numpy as np
@@ -43,11 +42,10 @@ from av.video.codeccontext import VideoCodecContext
 from av.video.frame import PictureType, VideoFrame
 from av.video.stream import VideoStream
 
+from .clip_plan import ClipPlan
+from .commands import TranscodeError
 from .mp4 import FrameIndex
-from .renditions import AUDIO_BITRATE, AUDIO_CHANNELS, PIXEL_FORMAT, X264, TranscodeError
-
-if TYPE_CHECKING:
-    from .clips import ClipPlan
+from .renditions import AUDIO_BITRATE, AUDIO_CHANNELS, PIXEL_FORMAT, X264
 
 # Quicker motion search and mode decision, no lookahead: none of these changes the SPS or PPS.
 EDGE_ANALYSIS = "me=dia:subme=0:partitions=none:rc-lookahead=0:mbtree=0:b-adapt=0"
@@ -86,7 +84,7 @@ class _SoundDiffers(Exception):
 
 
 def splice_clip(
-    source: Path, index: FrameIndex, plan: "ClipPlan", output: Path, with_sound: bool
+    source: Path, index: FrameIndex, plan: ClipPlan, output: Path, with_sound: bool
 ) -> bool:
     """Write the clip that `plan` describes to `output`; False, writing nothing, when edges
     encoded here could not be joined to the source's packets."""
@@ -231,7 +229,7 @@ def _edge_encoder(stream: VideoStream) -> VideoCodecContext:
 def _write(
     source: Path,
     index: FrameIndex,
-    plan: "ClipPlan",
+    plan: ClipPlan,
     head: list[_Encoded],
     tail: list[_Encoded],
     output: Path,

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.media.clips import cut_clip, frame_index, plan_clip
+from pipeline.media.clip_plan import plan_clip
+from pipeline.media.clips import cut_clip, frame_index
 from pipeline.media.renditions import Rung, encode_ladder
 from pipeline.media.splice import split_frames
 
@@ -155,7 +156,7 @@ def test_a_range_without_a_keyframe_is_re_encoded_whole(rendition, tmp_path):
 
 
 def test_an_empty_range_is_refused(rendition):
-    from pipeline.media.renditions import TranscodeError
+    from pipeline.media.commands import TranscodeError
 
     with pytest.raises(TranscodeError, match="no frame"):
         plan_clip(frame_index(rendition), 5.0, 5.01)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.media.clips import plan_clip
+from pipeline.media.clip_plan import plan_clip
 from pipeline.media.mp4 import FrameIndex
 from pipeline.media.splice import split_frames
 
