@@ -23,10 +23,15 @@ from wagtail.api.utils import get_full_url
 from cms.core.selectors import localized_terms
 from cms.news.models import NewsPage
 from cms.videos.models import ShotListEntry, Video, VideoLibraryPage
+from pipeline.events import parse_subject
+from pipeline.events import subject as event_subject
 from pipeline.models import SubjectSequence
 
-NEWS, VIDEO = "news", "video"
-_SUBJECT_PREFIXES = {"pages": NEWS, "videos": VIDEO}
+from .types import NEWS, VIDEO
+
+# The subject kinds of searchable documents, and back.
+_TYPE_OF_SUBJECT_KIND = {"pages": NEWS, "videos": VIDEO}
+_SUBJECT_KIND_OF_TYPE = {NEWS: "pages", VIDEO: "videos"}
 
 
 @dataclass(frozen=True, order=True)
@@ -42,15 +47,17 @@ class DocumentKey:
 
     @property
     def subject(self) -> str:
-        prefix = "pages" if self.type == NEWS else "videos"
-        return f"{prefix}/{self.pk}"
+        return event_subject(_SUBJECT_KIND_OF_TYPE[self.type], self.pk)
 
     @classmethod
-    def from_subject(cls, subject: str) -> "DocumentKey | None":
+    def from_subject(cls, value: str) -> "DocumentKey | None":
         """The document an event subject is about, if it is a searchable kind."""
-        prefix, _, pk = subject.partition("/")
-        kind = _SUBJECT_PREFIXES.get(prefix)
-        return cls(kind, int(pk)) if kind is not None and pk.isdigit() else None
+        try:
+            kind, pk = parse_subject(value)
+        except ValueError:
+            return None
+        document_type = _TYPE_OF_SUBJECT_KIND.get(kind)
+        return cls(document_type, pk) if document_type is not None else None
 
     @classmethod
     def from_id(cls, document_id: str) -> "DocumentKey":
@@ -69,7 +76,7 @@ def searchable_news_pages() -> QuerySet[NewsPage]:
 
 def searchable_videos() -> QuerySet[Video]:
     return (
-        Video.objects.filter(live=True)
+        Video.objects.live()
         .select_related("locale", "media")
         .prefetch_related(
             "tagged_items__tag",

@@ -7,14 +7,15 @@ subject's event sequence as an external version, so Elasticsearch itself refuses
 older than the document it holds; a refused write (409) is a stale one and is dropped.
 """
 
-import json
 import logging
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from elasticsearch import Elasticsearch
+from elasticsearch.helpers import streaming_bulk
 
 from .client import ClusterBusy
 from .documents import (
@@ -48,85 +49,68 @@ class Operation:
     # "external_gte" lets a repair rewrite a document at the version it already has.
     version_type: str = "external"
 
-    def ndjson(self) -> bytes:
-        action = "index" if self.source is not None else "delete"
-        meta = {
-            action: {
-                "_index": self.target,
-                "_id": self.document_id,
-                "version": self.version,
-                "version_type": self.version_type,
-            }
+    def action(self) -> dict[str, Any]:
+        """The operation as `elasticsearch.helpers` takes it."""
+        action: dict[str, Any] = {
+            "_op_type": "index" if self.source is not None else "delete",
+            "_index": self.target,
+            "_id": self.document_id,
+            "version": self.version,
+            "version_type": self.version_type,
         }
-        lines = [json.dumps(meta)]
         if self.source is not None:
-            lines.append(json.dumps(self.source, ensure_ascii=False))
-        return ("\n".join(lines) + "\n").encode()
+            action["_source"] = self.source
+        return action
 
 
 @dataclass
 class WriteStats:
     written: int = 0  # indexed or deleted
     stale: int = 0  # refused: the index holds a newer version
-    requests: int = 0
-
-    def add(self, other: "WriteStats") -> None:
-        self.written += other.written
-        self.stale += other.stale
-        self.requests += other.requests
 
 
 def write(client: Elasticsearch, operations: Iterable[Operation]) -> WriteStats:
-    """Send the operations in bulk requests bounded by count and bytes."""
+    """Send the operations in bulk requests bounded by count and bytes.
+
+    A refused operation is judged here, not by the helper: its errors are ours to read
+    (`raise_on_error=False`), while an unreachable cluster still raises (for `is_transient`).
+    """
     stats = WriteStats()
-    for chunk in _chunks(operations):
-        stats.add(_send(client, chunk))
-    return stats
+    # The helper answers each operation in the order given: this holds those sent so far.
+    sent: deque[Operation] = deque()
 
+    def actions() -> Iterator[dict[str, Any]]:
+        for operation in operations:
+            sent.append(operation)
+            yield operation.action()
 
-def _chunks(operations: Iterable[Operation]) -> Iterator[list[tuple[Operation, bytes]]]:
-    chunk: list[tuple[Operation, bytes]] = []
-    size = 0
-    for operation in operations:
-        line = operation.ndjson()
-        if chunk and (
-            len(chunk) >= BULK_MAX_OPERATIONS or size + len(line) > settings.SEARCH_BULK_MAX_BYTES
-        ):
-            yield chunk
-            chunk, size = [], 0
-        chunk.append((operation, line))
-        size += len(line)
-    if chunk:
-        yield chunk
-
-
-def _send(client: Elasticsearch, chunk: list[tuple[Operation, bytes]]) -> WriteStats:
-    response = client.bulk(
-        # Sent as the NDJSON bytes built above (and measured for the size bound).
-        operations=b"".join(line for _, line in chunk),  # type: ignore[arg-type]
+    for ok, item in streaming_bulk(
+        client,
+        actions(),
+        chunk_size=BULK_MAX_OPERATIONS,
+        max_chunk_bytes=settings.SEARCH_BULK_MAX_BYTES,
+        raise_on_error=False,
         # Never let a write create an index: targets are aliases (search/indices.py).
         require_alias=True,
-    )
-    stats = WriteStats(requests=1)
-    if not response["errors"]:
-        stats.written = len(chunk)
-        return stats
-    for (operation, _), item in zip(chunk, response["items"], strict=True):
-        result = next(iter(item.values()))
-        status, error = result["status"], result.get("error") or {}
-        if status < 300 or (status == 404 and operation.source is None and not error):
-            stats.written += 1  # a delete of a missing document leaves its tombstone: done
-        elif status == 409:
-            stats.stale += 1
-        elif status == 404 and operation.target.endswith("-next"):
-            stats.written += 1  # the rebuild finished meanwhile; its index has this write
-        elif status in (429, 503) or (status == 404 and operation.target in _live_aliases()):
-            # Busy, or the alias went away (indices deleted by hand): recreate, try again.
-            _ensured.clear()
-            raise ClusterBusy(f"{operation.target}: {error.get('reason', status)}")
-        else:
-            raise IndexingError(f"{operation.document_id} in {operation.target}: {error}")
+    ):
+        _judge(sent.popleft(), ok, next(iter(item.values())), stats)
     return stats
+
+
+def _judge(operation: Operation, ok: bool, result: dict[str, Any], stats: WriteStats) -> None:
+    status, error = result["status"], result.get("error") or {}
+    if ok or (status == 404 and operation.source is None and not error):
+        stats.written += 1  # a delete of a missing document leaves its tombstone: done
+    elif status == 409:
+        stats.stale += 1
+    elif status == 404 and operation.target.endswith("-next"):
+        stats.written += 1  # the rebuild finished meanwhile; its index has this write
+    elif status in (429, 503) or (status == 404 and operation.target in _live_aliases()):
+        # Busy, or the alias went away (indices deleted by hand): recreate, try again.
+        _ensured.clear()
+        raise ClusterBusy(f"{operation.target}: {error.get('reason', status)}")
+    else:
+        raise IndexingError(f"{operation.document_id} in {operation.target}: {error}")
 
 
 def _live_aliases() -> set[str]:

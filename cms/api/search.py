@@ -1,12 +1,13 @@
-"""`GET /api/v2/search/`: the portal's search, in the contract's shape (search/query.py)."""
+"""`GET /api/v2/search/`: the portal's search, in the contract's shape (search/types.py)."""
 
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from search.query import PARAMETERS, parse_search_query, run_search
+from search.backends import get_backend
 
 from .parameters import reject_unknown_parameters
+from .search_parameters import PARAMETERS, parse_search_query
 
 
 class SearchView(APIView):
@@ -16,7 +17,7 @@ class SearchView(APIView):
     def get(self, request: Request) -> Response:
         reject_unknown_parameters(request, PARAMETERS)
         query = parse_search_query(request.GET)
-        results = run_search(query)
+        results = get_backend().search(query)
         return Response(
             {
                 "count": results.count,

@@ -1,5 +1,6 @@
 """The site's search page, and what it shares with the video library: reading the visitor's
-query string into a search (search/query.py), and turning results into facet links and pages.
+query string into a search (the API's parser, cms/api/search_parameters.py), and turning
+results into facet links and pages.
 
 It works without JavaScript: every facet and page is a link, the form is a GET form.
 """
@@ -15,9 +16,10 @@ from django.shortcuts import render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from cms.api.search_parameters import parse_search_query
 from cms.core.selectors import topic_names
-from search.backends.elasticsearch import SearchUnavailable
-from search.query import SearchQuery, SearchResults, parse_search_query, run_search
+from search.backends import get_backend
+from search.types import SearchQuery, SearchResults, SearchUnavailable
 
 # Parameters the page passes on to the search service as they are; `year` is the page's own
 # (the service takes a date range).
@@ -59,7 +61,7 @@ def portal_search(
             message = " ".join(error.messages)
         return PortalSearch(None, None, message, 400)
     try:
-        return PortalSearch(query, run_search(query))
+        return PortalSearch(query, get_backend().search(query))
     except SearchUnavailable:
         message = _("Search is unavailable for a moment; please try again.")
         return PortalSearch(query, None, message, 503)

@@ -29,7 +29,7 @@ from ..documents import (
     searchable_videos,
     video_documents,
 )
-from ..query import (
+from ..types import (
     DURATION_BUCKETS,
     FACET_SIZE,
     MAX_RESULT_WINDOW,
@@ -38,6 +38,7 @@ from ..query import (
     SearchResults,
     excerpt,
 )
+from .base import SearchBackend
 
 
 @dataclass(frozen=True)
@@ -46,23 +47,24 @@ class _Match:
     source: dict[str, Any]
 
 
-def search(query: SearchQuery) -> SearchResults:
-    matches = [
-        *_matches(query, NEWS, searchable_news_pages(), NewsPage.objects.live(), news_documents),
-        *_matches(
-            query, VIDEO, searchable_videos(), Video.objects.filter(live=True), video_documents
-        ),
-    ]
-    if query.by_date:
-        matches.sort(key=lambda match: match.source["date"] or "", reverse=True)
-    else:
-        matches.sort(key=lambda match: -match.rank)
-    page = matches[query.offset : query.offset + query.page_size]
-    return SearchResults(
-        count=len(matches),
-        hits=[_hit(match.source, query.text) for match in page],
-        facets=_facets(match.source for match in matches),
-    )
+class DatabaseBackend(SearchBackend):
+    def search(self, query: SearchQuery) -> SearchResults:
+        matches = [
+            *_matches(
+                query, NEWS, searchable_news_pages(), NewsPage.objects.live(), news_documents
+            ),
+            *_matches(query, VIDEO, searchable_videos(), Video.objects.live(), video_documents),
+        ]
+        if query.by_date:
+            matches.sort(key=lambda match: match.source["date"] or "", reverse=True)
+        else:
+            matches.sort(key=lambda match: -match.rank)
+        page = matches[query.offset : query.offset + query.page_size]
+        return SearchResults(
+            count=len(matches),
+            hits=[_hit(match.source, query.text) for match in page],
+            facets=_facets(match.source for match in matches),
+        )
 
 
 def _matches(

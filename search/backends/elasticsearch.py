@@ -2,16 +2,20 @@
 
 from typing import Any
 
+from elastic_transport import ObjectApiResponse
+
 from ..client import elasticsearch_client, is_transient
 from ..indices import search_targets
-from ..query import (
+from ..types import (
     DURATION_BUCKETS,
     EXCERPT_LENGTH,
     FACET_SIZE,
     SearchHit,
     SearchQuery,
     SearchResults,
+    SearchUnavailable,
 )
+from .base import SearchBackend
 
 # Where the words count most: a title or tag match says more than one deep in the body.
 TEXT_FIELDS = ["title^4", "tags.text^3", "standfirst^2", "shot_list^1.5", "body"]
@@ -21,13 +25,14 @@ FACETS = ("type", "locale", "tag", "topic", "kind", "duration", "year")
 EMPTY_FACETS: dict[str, dict[str, list[Any]]] = {name: {"buckets": []} for name in FACETS}
 
 
-class SearchUnavailable(Exception):  # a state of the cluster
-    """Elasticsearch cannot answer now; the API says so with a 503."""
+class ElasticsearchBackend(SearchBackend):
+    def search(self, query: SearchQuery) -> SearchResults:
+        return _results(_response(query))
 
 
-def search(query: SearchQuery) -> SearchResults:
+def _response(query: SearchQuery) -> ObjectApiResponse[Any]:
     try:
-        response = elasticsearch_client().search(
+        return elasticsearch_client().search(
             index=search_targets([query.locale] if query.locale else None),
             query=_query(query),
             sort=_sort(query),
@@ -78,6 +83,9 @@ def search(query: SearchQuery) -> SearchResults:
         if is_transient(error):
             raise SearchUnavailable(str(error)) from error
         raise
+
+
+def _results(response: ObjectApiResponse[Any]) -> SearchResults:
     return SearchResults(
         count=response["hits"]["total"]["value"],
         hits=[_hit(hit) for hit in response["hits"]["hits"]],

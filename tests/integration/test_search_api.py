@@ -13,7 +13,7 @@ from wagtail.models import Locale
 
 from cms.core.models import Topic
 from cms.videos.models import ShotListEntry, Video, VideoLibraryPage, VideoMedia
-from search.documents import NEWS, VIDEO
+from search.types import NEWS, VIDEO
 from tests.integration.helpers import index_outbox, manage, publish_news_page
 
 pytestmark = pytest.mark.django_db
@@ -310,7 +310,8 @@ import json
 from wagtail.models import Locale
 from cms.core.models import HomePage
 from cms.news.models import NewsIndexPage
-from search.query import parse_search_query, run_search
+from cms.api.search_parameters import parse_search_query
+from search.backends import get_backend
 from tests.integration.helpers import publish_news_page
 
 home = HomePage.objects.get(locale__language_code="en", depth=2)
@@ -328,7 +329,10 @@ page = publish_news_page(
 )
 publish_news_page(french_index, "budget", "Le budget de la défense", "Chiffres.")
 found = {
-    words: [hit.id for hit in run_search(parse_search_query({"q": words, "locale": "fr"})).hits]
+    words: [
+        hit.id
+        for hit in get_backend().search(parse_search_query({"q": words, "locale": "fr"})).hits
+    ]
     for words in WORDS
 }
 print(json.dumps({"page": page.pk, "found": found}))

@@ -19,13 +19,14 @@ from wagtail.models import Locale, PageViewRestriction
 from cms.core.models import Topic
 from cms.news.models import NewsIndexPage, NewsPage
 from cms.videos.models import ShotListEntry, Video, VideoMedia
-from pipeline.consumers import Outcome, process_events
+from pipeline.dispatch import Outcome, process_events
 from pipeline.events import cloudevent
 from pipeline.models import OutboxEvent
-from search.documents import NEWS, VIDEO, DocumentKey, all_documents, documents_for
+from search.documents import DocumentKey, all_documents, documents_for
 from search.indexer import Operation, sync, write
 from search.indices import alias, mapping_version, physical_name
 from search.mappings import MAPPING_VERSION, index_definition
+from search.types import NEWS, VIDEO
 from tests.integration.helpers import index_outbox, publish_news_page
 
 pytestmark = pytest.mark.django_db

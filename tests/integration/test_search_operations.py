@@ -22,14 +22,16 @@ from django.utils import timezone
 from elasticsearch import Elasticsearch
 from wagtail.models import PageViewRestriction
 
+from cms.api.search_parameters import parse_search_query
 from cms.news.models import NewsPage
 from cms.videos.models import Video
+from pipeline import registry
 from pipeline.models import OutboxEvent
-from pipeline.topology import GROUPS, setup_topology
-from search.backends.elasticsearch import SearchUnavailable
+from pipeline.topology import setup_topology
+from search.backends import get_backend
 from search.check import compare
 from search.documents import VIDEO
-from search.query import parse_search_query, run_search
+from search.types import SearchUnavailable
 from tests.integration.helpers import (
     index_outbox,
     publish_news_page,
@@ -49,7 +51,7 @@ def _search(client, **params) -> dict:
 
 
 def _count(**params: str) -> int:
-    return run_search(parse_search_query(params)).count
+    return get_backend().search(parse_search_query(params)).count
 
 
 def _found_once(**params: str) -> bool:
@@ -195,7 +197,7 @@ def _reachable(client: Elasticsearch) -> bool:
 def pipeline_processes(search_prefix, amqp_channel, tmp_path) -> Iterator[Path]:
     """`relay_events` and `consume_events search-indexer`, as in production; their log."""
     setup_topology(amqp_channel)
-    amqp_channel.queue_purge(GROUPS["search-indexer"].queue)  # other tests' events
+    amqp_channel.queue_purge(registry.get_group("search-indexer").queue)  # other tests' events
     environment = {**subprocess_environment(), "SEARCH_INDEX_PREFIX": search_prefix}
     log = tmp_path / "pipeline.log"
     with log.open("w") as output:
