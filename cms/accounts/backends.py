@@ -4,7 +4,8 @@ This backend is where every password of an account is checked: the portal's sign
 API's token, Wagtail's admin and page-privacy logins, account deletion (all through
 `django.contrib.auth.authenticate`). So the sign-in throttle lives here, and no form can
 step around it: a locked account is refused before its password is looked at, so that a
-right and a wrong password get the same answer, and no session.
+right and a wrong password get the same answer, and no session. `services.sign_in` is the
+one flow our own forms and endpoints use: it also says why a sign-in was refused.
 """
 
 from typing import Any
@@ -14,8 +15,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from . import throttling
+from .exceptions import Throttled
 from .models import User
-from .throttling import Rule, Throttled
+from .throttling import Rule
 
 
 class EmailOrUsernameBackend(ModelBackend):
@@ -29,7 +31,7 @@ class EmailOrUsernameBackend(ModelBackend):
         if not username or password is None:
             return None
         user = account_named(username)
-        rules = sign_in_rules(request, username, user)
+        rules = sign_in_rules(request, username=username, user=user)
         try:
             # Counted as a failure until the password proves right; parallel tries queue.
             attempts = throttling.check_and_record(rules)
@@ -53,7 +55,7 @@ def account_named(username: str) -> User | None:
 
 
 def sign_in_rules(
-    request: HttpRequest | None, username: str, user: User | None
+    request: HttpRequest | None, *, username: str, user: User | None
 ) -> list[tuple[Rule, str]]:
     """The throttle's rules for signing in as `username` from `request`'s client.
 
@@ -62,14 +64,4 @@ def sign_in_rules(
     """
     account = f"account:#{user.pk}" if user else throttling.account_key(username)
     address = throttling.client_address(request.META) if request is not None else None
-    return throttling.sign_in_rules(account, address)
-
-
-def sign_in_refusal(request: HttpRequest | None, username: str) -> Throttled | None:
-    """Why signing in as `username` would be refused now, to say so before trying (the
-    backend decides; this only explains)."""
-    try:
-        throttling.check(sign_in_rules(request, username, account_named(username)))
-    except Throttled as refusal:
-        return refusal
-    return None
+    return throttling.sign_in_rules(account=account, address=address)

@@ -8,7 +8,7 @@ from django.utils import translation
 from .models import User
 
 
-def send_reset_code(user: User, code: str, language: str) -> None:
+def send_reset_code(user: User, *, code: str, language: str) -> None:
     _send(
         "accounts/email/reset_code",
         user.email,
@@ -17,11 +17,11 @@ def send_reset_code(user: User, code: str, language: str) -> None:
     )
 
 
-def send_no_account(email: str, language: str) -> None:
+def send_no_account(email: str, *, language: str) -> None:
     _send("accounts/email/no_account", email, language, {"email": email})
 
 
-def send_account_exists(user: User, language: str, sign_in_link: str, reset_link: str) -> None:
+def send_account_exists(user: User, *, language: str, sign_in_link: str, reset_link: str) -> None:
     _send(
         "accounts/email/account_exists",
         user.email,
@@ -30,7 +30,7 @@ def send_account_exists(user: User, language: str, sign_in_link: str, reset_link
     )
 
 
-def send_verification(user: User, link: str) -> None:
+def send_verification(user: User, *, link: str) -> None:
     _send(
         "accounts/email/verify",
         user.email,

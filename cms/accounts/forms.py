@@ -4,16 +4,16 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.forms.models import fields_for_model
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.auth import LoginForm
 
-from .backends import sign_in_refusal
+from . import services
+from .exceptions import InvalidCredentials, Throttled
 from .models import User
-from .throttling import Throttled
 from .validators import MAXIMUM_LENGTH
 
 REGISTRATION_FIELDS = [
@@ -68,25 +68,29 @@ class RegistrationForm(forms.Form):
         return cleaned
 
 
-class ThrottledSignIn(forms.Form):
-    """For sign-in forms (AuthenticationForm's): the throttle's refusal as the form's error.
+class ThrottledSignIn(AuthenticationForm):
+    """Django's sign-in form, signing in through `services.sign_in`: a locked account gets
+    the throttle's refusal as the form's error (and in `refusal`, for the view's 429)."""
 
-    The backend enforces the throttle whatever the form; this only says so, before trying.
-    """
-
-    request: HttpRequest | None
     refusal: Throttled | None = None
 
     def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username")
-        if username:
-            self.refusal = sign_in_refusal(self.request, username)
-            if self.refusal is not None:
-                raise forms.ValidationError(self.refusal.message, code="throttled")
-        return super().clean() or self.cleaned_data
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = services.sign_in(
+                    request=self.request, username=username, password=password
+                )
+            except Throttled as refusal:
+                self.refusal = refusal
+                raise forms.ValidationError(refusal.message, code="throttled") from None
+            except InvalidCredentials:
+                raise self.get_invalid_login_error() from None
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
-class SignInForm(ThrottledSignIn, AuthenticationForm):
+class SignInForm(ThrottledSignIn):
     username = forms.CharField(
         label=_("Email address"),
         widget=forms.TextInput(attrs={"autocomplete": "email", "autofocus": True}),
@@ -138,12 +142,15 @@ class DeleteAccountForm(forms.Form):
         # Checked like a sign-in (backends.py), throttle included: a stolen session or
         # token is no way to guess the password.
         name = self.user.email or self.user.get_username()
-        refusal = sign_in_refusal(self.request, name)
-        if refusal is not None:
-            raise forms.ValidationError(refusal.message, code="throttled")
-        account = authenticate(self.request, username=name, password=password)
-        if account is None or account.pk != self.user.pk:
-            raise forms.ValidationError(_("This password is not right."))
+        wrong = forms.ValidationError(_("This password is not right."))
+        try:
+            account = services.sign_in(request=self.request, username=name, password=password)
+        except Throttled as refusal:
+            raise forms.ValidationError(refusal.message, code="throttled") from None
+        except InvalidCredentials:
+            raise wrong from None
+        if account.pk != self.user.pk:
+            raise wrong
         return password
 
 

@@ -14,6 +14,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -21,14 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import emails, throttling
+from .exceptions import InvalidCode, PasswordRejected
 from .models import PasswordResetCode, User
 from .throttling import Rule
 
 CODE_DIGITS = 6
-
-
-class InvalidCode(Exception):
-    """The code is wrong, expired, replaced or used up; the message says which."""
 
 
 def _request_rules(email: str, address: str | None) -> list[tuple[Rule, str]]:
@@ -40,7 +38,7 @@ def _request_rules(email: str, address: str | None) -> list[tuple[Rule, str]]:
     ]
 
 
-def request_code(email: str, address: str | None, language: str) -> None:
+def request_code(*, email: str, address: str | None, language: str) -> None:
     """Send a new code to `email` (or tell that address it has no account).
 
     Raises Throttled when the address or the client asked too often.
@@ -53,15 +51,15 @@ def request_code(email: str, address: str | None, language: str) -> None:
         _open_codes(email).update(closed_at=timezone.now())  # a new code replaces the old one
         PasswordResetCode.objects.create(email=_address(email), user=user, code_hash=code_hash)
     if user is None:
-        emails.send_no_account(email.strip(), language)
+        emails.send_no_account(email.strip(), language=language)
         return
-    emails.send_reset_code(user, code, language or user.preferred_language)
+    emails.send_reset_code(user, code=code, language=language or user.preferred_language)
 
 
-def reset_password(email: str, code: str, new_password: str, address: str | None) -> User:
+def reset_password(*, email: str, code: str, new_password: str, address: str | None) -> User:
     """Check the code and set the new password; every session of the account ends.
 
-    Raises InvalidCode, Throttled, or ValidationError (the password policy).
+    Raises InvalidCode, Throttled, or PasswordRejected (the password policy).
     """
     throttling.check_and_record(
         [(Rule("reset-code-try", 30, 3600), throttling.address_key(address))]
@@ -92,7 +90,10 @@ def reset_password(email: str, code: str, new_password: str, address: str | None
             )
             % {"count": left}
         )
-    validate_password(new_password, user)
+    try:
+        validate_password(new_password, user)
+    except ValidationError as error:
+        raise PasswordRejected(error.messages) from error
     with transaction.atomic():
         # A new password changes the session hash: every session signed in before ends; the
         # API token ends with it (User.save).
@@ -102,7 +103,7 @@ def reset_password(email: str, code: str, new_password: str, address: str | None
     return user
 
 
-def purge_codes(older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:
+def purge_codes(*, older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:
     """Delete codes past any use (the longest code lifetime is well under a day): they hold
     addresses, also of people who have no account."""
     cutoff = timezone.now() - max(

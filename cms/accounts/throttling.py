@@ -10,9 +10,10 @@ of all passing the check; SQLite has a single writer, and the attempt is inserte
 is counted, so the count is taken under the write lock. Within a request's transaction
 (ATOMIC_REQUESTS) the lock is held, and the attempt kept, until the request commits: a
 refusal must then be an ordinary answer, not an exception that rolls back. The portal's
-sign-in, the API's token and the protected pages' forms run outside it
-(non_atomic_requests): the attempt commits before the password is compared, whatever comes
-next, and the lock is held for the count only.
+sign-in, the protected pages' forms, and the API's token, account deletion and reset code
+(whose refusals are exceptions) run outside it (non_atomic_requests): the attempt commits
+before the password or code is compared, whatever comes next, and the lock is held for the
+count only.
 """
 
 import datetime
@@ -25,8 +26,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import ngettext
 
+from .exceptions import Throttled
 from .models import Attempt
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -38,27 +39,6 @@ class Rule:
     action: str
     limit: int  # attempts allowed…
     window: int  # …within this many seconds
-
-
-class Throttled(Exception):  # a refusal, shown to the person as it is
-    def __init__(self, retry_after: int) -> None:
-        self.retry_after = retry_after
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        minutes = max(1, round(self.retry_after / 60))
-        if self.retry_after < 90:
-            return ngettext(
-                "Too many attempts. Please try again in %(count)d second.",
-                "Too many attempts. Please try again in %(count)d seconds.",
-                self.retry_after,
-            ) % {"count": self.retry_after}
-        return ngettext(
-            "Too many attempts. Please try again in %(count)d minute.",
-            "Too many attempts. Please try again in %(count)d minutes.",
-            minutes,
-        ) % {"count": minutes}
 
 
 def check(rules: list[tuple[Rule, str]]) -> None:
@@ -129,7 +109,7 @@ def clear(action: str, key: str) -> None:
     Attempt.objects.filter(action=action, key=key).delete()
 
 
-def purge_attempts(older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:
+def purge_attempts(*, older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:
     """Delete the attempts past every rule's window (the longest is an hour): `purge_attempts`
     command, from cron."""
     deleted, _by_model = Attempt.objects.filter(at__lt=timezone.now() - older_than).delete()
@@ -204,7 +184,7 @@ def _parse_address(value: str) -> IPAddress | None:
 SIGN_IN_WINDOW = 15 * 60
 
 
-def sign_in_rules(account: str, address: str | None) -> list[tuple[Rule, str]]:
+def sign_in_rules(*, account: str, address: str | None) -> list[tuple[Rule, str]]:
     """Failed sign-ins allowed per account (its key) and per client address, in 15 minutes."""
     return [
         (Rule("sign-in", settings.SIGN_IN_ATTEMPTS_PER_ACCOUNT, SIGN_IN_WINDOW), account),
@@ -215,7 +195,7 @@ def sign_in_rules(account: str, address: str | None) -> list[tuple[Rule, str]]:
     ]
 
 
-def view_password_rules(restriction: str, address: str | None) -> list[tuple[Rule, str]]:
+def view_password_rules(*, restriction: str, address: str | None) -> list[tuple[Rule, str]]:
     """Wrong passwords allowed per password-protected page or collection (its Wagtail view
     restriction: one password, shared by many visitors) and per client address, in 15
     minutes."""

@@ -1,14 +1,11 @@
 """Personal API tokens: the credential programs use, which ends with the password."""
 
-from typing import TYPE_CHECKING
-
+from django.contrib.auth.base_user import AbstractBaseUser
 from rest_framework.authtoken.models import Token
 
-if TYPE_CHECKING:
-    from .models import User
 
-
-def revoke_api_tokens(*, user: "User") -> None:
+# Typed by Django's base class: models.py calls this, so it does not import models.py.
+def revoke_api_tokens(*, user: AbstractBaseUser) -> None:
     """End the account's API token: a new one is issued at the next sign-in for a token.
 
     Called whenever the password changes (User.save): a token obtained with the old password,

@@ -27,7 +27,7 @@ from wagtail.models import (
 )
 
 from . import throttling
-from .throttling import Throttled
+from .exceptions import Throttled
 
 
 # Outside the request's transaction, as the sign-ins: the try commits whatever happens next.
@@ -82,7 +82,9 @@ def _throttled(
 ) -> HttpResponse:
     if request.method != "POST":
         return check()
-    rules = throttling.view_password_rules(name, throttling.client_address(request.META))
+    rules = throttling.view_password_rules(
+        restriction=name, address=throttling.client_address(request.META)
+    )
     try:
         attempts = throttling.check_and_record(rules)
     except Throttled as refusal:

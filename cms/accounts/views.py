@@ -5,7 +5,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
+from cms.core.exceptions import DomainError
+
 from . import reset, services, throttling
+from .exceptions import Throttled
 from .forms import (
     DeleteAccountForm,
     ProfileForm,
@@ -28,7 +30,7 @@ from .forms import (
     SignInForm,
 )
 from .models import User
-from .throttling import Rule, Throttled
+from .throttling import Rule
 
 RESET_EMAIL = "accounts.reset.email"
 RESET_NEXT = "accounts.reset.next"
@@ -62,7 +64,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 def verify(request: HttpRequest, token: str) -> HttpResponse:
-    user = services.verify_email(token)
+    user = services.verify_email(token=token)
     if user is None:
         return _page(request, "verify_failed", status=400)
     return _page(request, "verified", verified_user=user)
@@ -80,7 +82,7 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
     except Throttled as refusal:
         messages.error(request, refusal.message)
     else:
-        services.send_verification_link(user, request.build_absolute_uri)
+        services.send_verification_link(user, absolute_url=request.build_absolute_uri)
         messages.success(request, _("We sent you a new link to confirm your email address."))
     return redirect("accounts:profile")
 
@@ -125,7 +127,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)  # noqa: S101  # login_required
     form = DeleteAccountForm(user, request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
-        services.delete_account(user)
+        services.delete_account(user=user)
         return _page(request, "deleted")
     return _page(request, "delete", form=form)
 
@@ -135,7 +137,11 @@ def reset_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
-            reset.request_code(email, throttling.client_address(request.META), get_language())
+            reset.request_code(
+                email=email,
+                address=throttling.client_address(request.META),
+                language=get_language(),
+            )
         except Throttled as refusal:
             form.add_error(None, refusal.message)
             return _page(request, "reset_request", status=429, form=form)
@@ -153,17 +159,13 @@ def reset_code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             reset.reset_password(
-                email,
-                form.cleaned_data["code"],
-                form.cleaned_data["new_password"],
-                throttling.client_address(request.META),
+                email=email,
+                code=form.cleaned_data["code"],
+                new_password=form.cleaned_data["new_password"],
+                address=throttling.client_address(request.META),
             )
-        except reset.InvalidCode as error:
-            form.add_error("code", str(error))
-        except Throttled as refusal:
-            form.add_error(None, refusal.message)
-        except ValidationError as error:
-            form.add_error("new_password", error)
+        except DomainError as refusal:  # the field at fault, or the form as a whole
+            form.add_error(refusal.field, refusal.messages)
         else:
             target = request.session.pop(RESET_NEXT, "")
             request.session.pop(RESET_EMAIL, None)
@@ -177,7 +179,9 @@ def reset_resend(request: HttpRequest) -> HttpResponse:
     if not email:
         return redirect("accounts:reset")
     try:
-        reset.request_code(email, throttling.client_address(request.META), get_language())
+        reset.request_code(
+            email=email, address=throttling.client_address(request.META), language=get_language()
+        )
     except Throttled as refusal:
         messages.error(request, refusal.message)
     else:

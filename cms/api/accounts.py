@@ -7,8 +7,6 @@ personal token for programs, the profile, and the password reset by emailed code
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import URLPattern, path
 from django.utils.decorators import method_decorator
@@ -16,13 +14,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cms.accounts import reset, services
-from cms.accounts.backends import sign_in_refusal
 from cms.accounts.forms import (
     DeleteAccountForm,
     ProfileForm,
@@ -34,7 +32,6 @@ from cms.accounts.models import User
 from cms.accounts.throttling import client_address
 
 from .conditional import PersonalResponseMixin
-from .errors import form_errors_response, throttled_response
 from .methods import MethodCheckedFirst
 
 
@@ -52,10 +49,6 @@ def account_representation(user: User) -> dict[str, Any]:
     }
 
 
-def _data(request: Request) -> dict[str, Any]:
-    return request.data if isinstance(request.data, dict) else {}
-
-
 class AnonymousAPIView(APIView):
     # Anyone may call these, signed in or not; they use no session, hence need no CSRF token.
     authentication_classes: list[type] = []
@@ -70,9 +63,9 @@ class AccountsView(AnonymousAPIView):
     """
 
     def post(self, request: Request) -> Response:
-        form = RegistrationForm(_data(request))
+        form = RegistrationForm(request.data)
         if not form.is_valid():
-            return form_errors_response(form)
+            raise ValidationError(form.errors)
         services.sign_up(
             **form.cleaned_data, absolute_url=request.build_absolute_uri, language=get_language()
         )
@@ -80,29 +73,26 @@ class AccountsView(AnonymousAPIView):
         return Response({"message": message}, status=status.HTTP_202_ACCEPTED)
 
 
-# Outside the request's transaction, as the portal's sign-in (cms/accounts/views.py): the
+# Outside the request's transaction, as every password check (cms/accounts/views.py): a
 # failed attempt commits whatever happens next (the API's exception handler rolls back).
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
 class TokenView(PersonalResponseMixin, AnonymousAPIView):
     """`POST accounts/token/ {email, password}`: the account's personal API token.
 
-    Throttled as every sign-in, by the authentication backend (cms/accounts/backends.py).
+    Signs in as the portal does (`services.sign_in`, throttle included): a 401 for a wrong
+    password, a 429 with Retry-After while the account or the client is locked.
     """
 
     def post(self, request: Request) -> Response:
-        data = _data(request)
-        email, password = str(data.get("email", "")), str(data.get("password", ""))
-        refusal = sign_in_refusal(request._request, email)
-        if refusal is not None:
-            return throttled_response(refusal.message, refusal.retry_after)
-        user = authenticate(request._request, username=email, password=password)
-        if user is None:
-            message = _("This email address and password do not match an account.")
-            return Response({"message": message}, status=status.HTTP_401_UNAUTHORIZED)
+        email, password = str(request.data.get("email", "")), str(request.data.get("password", ""))
+        user = services.sign_in(request=request._request, username=email, password=password)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 
+# Outside the request's transaction, as TokenView: deleting checks the password as a sign-in
+# does, and its failed attempt must commit although the refusal is an exception.
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class MeView(PersonalResponseMixin, MethodCheckedFirst, APIView):
     """`GET`, `PATCH` and `DELETE accounts/me/`: the signed-in account (session or token)."""
 
@@ -117,21 +107,21 @@ class MeView(PersonalResponseMixin, MethodCheckedFirst, APIView):
         # for gets the site's default one.
         language = user.preferred_language or settings.LANGUAGE_CODE
         current = {**account_representation(user), "preferred_language": language}
-        given = _data(request)
+        given = request.data
         form = ProfileForm({**current, **given}, instance=user)
         # A field given may not be blank; one not given keeps its value, blank or not (an
         # account made in the admin may have none).
         for name, field in form.fields.items():
             field.required = field.required and name in given
         if not form.is_valid():
-            return form_errors_response(form)
+            raise ValidationError(form.errors)
         return Response(account_representation(form.save()))
 
     def delete(self, request: Request) -> Response:
-        form = DeleteAccountForm(request.user, _data(request), request=request._request)
+        form = DeleteAccountForm(request.user, request.data, request=request._request)
         if not form.is_valid():
-            return form_errors_response(form)
-        services.delete_account(request.user)
+            raise ValidationError(form.errors)
+        services.delete_account(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -139,41 +129,42 @@ class PasswordResetView(AnonymousAPIView):
     """`POST accounts/password-reset/ {email}`: a code is emailed (the same answer for all)."""
 
     def post(self, request: Request) -> Response:
-        form = ResetRequestForm(_data(request))
+        form = ResetRequestForm(request.data)
         if not form.is_valid():
-            return form_errors_response(form)
+            raise ValidationError(form.errors)
         # Throttled: a 429 with Retry-After, from the API's exception handler.
         reset.request_code(
-            form.cleaned_data["email"], client_address(request.META), get_language()
+            email=form.cleaned_data["email"],
+            address=client_address(request.META),
+            language=get_language(),
         )
         message = _("If this address is registered, we sent it a code.")
         return Response({"message": message}, status=status.HTTP_202_ACCEPTED)
 
 
+# Outside the request's transaction, as TokenView: a wrong code's try must commit although
+# the refusal is an exception (answered by the API's handler, which would roll it back).
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class PasswordResetConfirmView(AnonymousAPIView):
-    """`POST accounts/password-reset/confirm/ {email, code, new_password}`."""
+    """`POST accounts/password-reset/confirm/ {email, code, new_password}`.
+
+    A wrong code, or a new password the policy refuses, is a 400 naming `code` or
+    `new_password` (cms/accounts/exceptions.py); too many tries, a 429.
+    """
 
     def post(self, request: Request) -> Response:
-        data = _data(request)
-        form = ResetCodeForm(data)
-        email = str(data.get("email", ""))
+        form = ResetCodeForm(request.data)
+        email = str(request.data.get("email", ""))
         if form.is_valid() and not email:
             form.add_error(None, _("Give the email address the code was sent to."))
         if not form.is_valid():
-            return form_errors_response(form)
-        try:
-            reset.reset_password(
-                email,
-                form.cleaned_data["code"],
-                form.cleaned_data["new_password"],
-                client_address(request.META),
-            )
-        except reset.InvalidCode as error:
-            form.add_error("code", str(error))
-            return form_errors_response(form)
-        except ValidationError as error:
-            form.add_error("new_password", error)
-            return form_errors_response(form)
+            raise ValidationError(form.errors)
+        reset.reset_password(
+            email=email,
+            code=form.cleaned_data["code"],
+            new_password=form.cleaned_data["new_password"],
+            address=client_address(request.META),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -2,7 +2,8 @@
 
 Services raise domain exceptions and views let them through; this module maps each one, and
 DRF's and Django's own, to the API's error shape: `{"message"}`, with `errors` per field on
-a refused body (cms/api/errors.py builds the responses). What it does not know stays an
+a refused body. A domain exception (cms.core.exceptions.DomainError) is answered by its own
+attributes, so an app adds one without touching this module. What it does not know stays an
 exception: Django logs it and `handler500` answers (cms/api/error_views.py).
 """
 
@@ -14,20 +15,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from wagtail.api.v2.utils import BadRequestError
 
-from cms.accounts.throttling import Throttled
-from cms.videos.access import DownloadRefused, Refusal
-from search.backends.elasticsearch import SearchUnavailable
+from cms.core.exceptions import DomainError
+from search.types import SearchUnavailable
 
-from .errors import (
-    error_response,
-    field_errors_response,
-    throttled_response,
-    validation_error_response,
-)
 from .parameters import ParameterError
-from .preview import InvalidPreviewToken
 
 # Seconds a client waits before asking a search that was unavailable again.
 SEARCH_RETRY_AFTER = 5
@@ -77,22 +71,14 @@ def roll_back_the_request(view: Any) -> None:
 
 def domain_exception_response(exc: Exception) -> Response | None:
     """The answer to an exception of ours, Wagtail's or Django's that DRF does not know."""
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
     if isinstance(exc, ParameterError):
         return field_errors_response({exc.parameter: [str(exc)]})
     if isinstance(exc, BadRequestError):
         return error_response(str(exc), status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ValidationError):
         return validation_error_response(exc)
-    if isinstance(exc, Throttled):
-        return throttled_response(exc.message, exc.retry_after)
-    if isinstance(exc, DownloadRefused):
-        code = {
-            Refusal.NOT_SIGNED_IN: status.HTTP_401_UNAUTHORIZED,
-            Refusal.NOT_VERIFIED: status.HTTP_403_FORBIDDEN,
-        }[exc.refusal]
-        return error_response(exc.refusal.message, code)
-    if isinstance(exc, InvalidPreviewToken):
-        return error_response(str(exc), status.HTTP_404_NOT_FOUND)
     if isinstance(exc, SearchUnavailable):
         message = _("Search is unavailable for a moment; please try again.")
         response = error_response(message, status.HTTP_503_SERVICE_UNAVAILABLE)
@@ -101,6 +87,18 @@ def domain_exception_response(exc: Exception) -> Response | None:
     if isinstance(exc, RequestDataTooBig):
         return request_too_large_response()
     return None
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    """`status_code`, the message, the field at fault (if one is) in `errors`, and the wait
+    before trying again (`retry_after`, if the refusal has one) in Retry-After."""
+    if exc.field is None:
+        response = error_response(exc.message, exc.status_code)
+    else:
+        response = field_errors_response({exc.field: exc.messages}, exc.status_code)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def request_too_large_response() -> Response:
@@ -124,3 +122,29 @@ def _messages(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(item) for item in value]
     return [str(value)]
+
+
+def error_response(message: str, code: int) -> Response:
+    return Response({"message": message}, status=code)
+
+
+def field_errors_response(
+    errors: dict[str, list[str]], code: int = status.HTTP_400_BAD_REQUEST
+) -> Response:
+    """Every message joined in `message`, and listed per field in `errors`."""
+    message = "; ".join(m for messages in errors.values() for m in messages)
+    return Response({"message": message, "errors": errors}, status=code)
+
+
+def validation_error_response(error: ValidationError) -> Response:
+    errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+    return field_errors_response(errors)
+
+
+class HandledByTheAPI:
+    """For Wagtail's endpoints: their errors go through this module's handler too, rather
+    than Wagtail's own `handle_exception`, which answers Http404 and its BadRequestError
+    itself (no rollback, and an empty message for a bare Http404)."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        return APIView.handle_exception(self, exc)

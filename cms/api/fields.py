@@ -1,4 +1,4 @@
-"""Serializer fields the API adds to Wagtail's: translations and localised taxonomy terms."""
+"""Serializer fields the API adds to Wagtail's: the translations of pages and videos."""
 
 from typing import Any
 
@@ -35,25 +35,3 @@ class PageTranslationsField(serializers.Field):
     def to_representation(self, page: Any) -> dict[str, int]:
         # The view's base queryset: the live, public pages of the requested site.
         return translations_map(self.context["base_queryset"], page)
-
-
-class TaxonomyTermsField(serializers.Field):
-    """The terms of a many-to-many taxonomy field, in the locale of the object that uses them.
-
-    Editors pick terms in one locale; readers of a translation see the same terms translated.
-    """
-
-    def __init__(self, extra_fields: tuple[str, ...] = (), **kwargs: Any) -> None:
-        self.extra_fields = extra_fields
-        super().__init__(source="*", read_only=True, **kwargs)
-
-    def to_representation(self, instance: Any) -> list[dict[str, Any]]:
-        terms = getattr(instance, self.field_name).all()
-        return [self._term(term, instance.locale_id) for term in terms]
-
-    def _term(self, term: Any, locale_id: int) -> dict[str, Any]:
-        if term.locale_id != locale_id:
-            term = term.get_translation_or_none(locale_id) or term
-        data = {"id": term.pk, "name": term.name, "slug": term.slug}
-        data.update({name: getattr(term, name) for name in self.extra_fields})
-        return data

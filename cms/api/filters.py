@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from wagtail.api.v2.filters import FieldsFilter, SearchFilter
 from wagtail.api.v2.utils import BadRequestError
 
-from search.query import MAX_QUERY_WORDS
+from search.types import MAX_QUERY_WORDS
 
 from .parameters import ParameterError
 

@@ -19,7 +19,7 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import Locale
 
 from .conditional import ConditionalResponseMixin
-from .errors import HandledByTheAPI
+from .exceptions import HandledByTheAPI
 from .fields import PageTranslationsField
 from .filters import CheckedFieldsFilter, CheckedSearchFilter
 from .parameters import (

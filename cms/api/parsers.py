@@ -1,6 +1,7 @@
 """The API's JSON parser: DRF's, refusing bodies no endpoint could mean.
 
-Every endpoint takes a flat object (lists of strings at most), so a body nested deeper than
+Every endpoint takes a flat object (lists of strings at most), so views may read
+`request.data` as a mapping: any other body is refused. A body nested deeper than
 `MAX_JSON_DEPTH` is refused before any code walks it: Python's decoder raises RecursionError
 near 1,000 levels, and code that walks a merely deep body can do the same. A NUL character
 in any string is refused too: PostgreSQL text cannot hold one, so it would fail in a query.
@@ -28,6 +29,8 @@ class JSONParser(parsers.JSONParser):
         except RecursionError:
             raise too_deep() from None
         check_json_value(data)
+        if not isinstance(data, dict):
+            raise ParseError(_("JSON parse error - the body must be a JSON object"))
         return data
 
 

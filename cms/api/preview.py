@@ -18,14 +18,19 @@ from rest_framework.response import Response
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.models import Page
 
+from cms.core.exceptions import DomainError
+
 from .pages import NewsroomPagesAPIViewSet
 from .parameters import reject_unknown_parameters
 
 PREVIEW_TOKEN_SALT = "newsroom.api.preview"  # noqa: S105  # a signing namespace, no secret
 
 
-class InvalidPreviewToken(Exception):
-    """The token was not signed by us, names no page, or has expired (the API answers 404)."""
+class InvalidPreviewToken(DomainError):
+    """The token was not signed by us, names no page, or has expired."""
+
+    status_code = 404
+    code = "invalid-preview-token"
 
 
 def preview_token_create(page: Page) -> str:

@@ -5,7 +5,7 @@ from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
 from .conditional import ConditionalResponseMixin
-from .errors import HandledByTheAPI
+from .exceptions import HandledByTheAPI
 from .filters import CheckedFieldsFilter, CheckedSearchFilter
 from .pages import NewsroomPagesAPIViewSet
 from .parameters import CheckedFindMixin, CheckedPagination, IntegerParametersFilter

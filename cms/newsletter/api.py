@@ -4,13 +4,13 @@ from django.urls import URLPattern, path
 from django.utils import translation
 from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cms.accounts.throttling import client_address
-from cms.api.errors import form_errors_response
 
 from . import services
 from .forms import SubscriptionForm
@@ -25,10 +25,9 @@ class SubscriptionsView(APIView):
     permission_classes = [AllowAny]
 
     def post(self, request: Request) -> Response:
-        data = request.data if isinstance(request.data, dict) else {}
-        form = SubscriptionForm(data)
+        form = SubscriptionForm(request.data)
         if not form.is_valid():
-            return form_errors_response(form)
+            raise ValidationError(form.errors)
         services.subscribe(  # Throttled: a 429 (cms/api/exceptions.py)
             email=form.cleaned_data["email"],
             preferences=form.preferences(),

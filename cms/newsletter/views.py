@@ -7,7 +7,8 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cms.accounts.throttling import Throttled, client_address
+from cms.accounts.exceptions import Throttled
+from cms.accounts.throttling import client_address
 
 from . import services
 from .forms import SubscriptionForm

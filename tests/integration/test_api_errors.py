@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.core import signing
 from django.test import Client, RequestFactory
-from django.utils import timezone
 from jsonschema import validate
 from rest_framework.authtoken.models import Token
 
@@ -19,6 +18,7 @@ from cms.api.parsers import MAX_JSON_DEPTH
 from cms.api.preview import PREVIEW_TOKEN_SALT
 from cms.api.schema import openapi_document
 from cms.videos.models import Video
+from tests.factories import JournalistFactory
 from tests.integration.helpers import publish_news_page
 
 pytestmark = pytest.mark.django_db
@@ -230,16 +230,4 @@ def test_the_admin_video_listing_searches_descriptions(admin_client):
 
 
 def _verified_user() -> Any:
-    from cms.accounts.models import User
-
-    return User.objects.create_user(
-        username="reporter",
-        email="reporter@example.org",
-        first_name="Ana",
-        last_name="Silva",
-        organisation="Lusa",
-        role="Editor",
-        country="Portugal",
-        preferred_language="en",
-        email_verified_at=timezone.now(),
-    )
+    return JournalistFactory.create(username="reporter")

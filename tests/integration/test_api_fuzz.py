@@ -14,12 +14,10 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.contrib.auth import get_user_model
 from django.core.files.images import ImageFile
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
@@ -36,6 +34,7 @@ from wagtail.images.models import Image
 
 from cms.news.models import NewsIndexPage, NewsPage
 from cms.videos.models import Clip, Video
+from tests.factories import JournalistFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -86,17 +85,7 @@ def api_schema() -> Iterator[Any]:
 
 @pytest.fixture
 def verified_token() -> str:
-    user = get_user_model().objects.create_user(
-        username="fuzzer",
-        email="fuzzer@example.org",
-        first_name="Ana",
-        last_name="Silva",
-        organisation="Lusa",
-        role="Editor",
-        country="Portugal",
-        preferred_language="en",
-        email_verified_at=timezone.now(),
-    )
+    user = JournalistFactory.create(username="fuzzer")
     return Token.objects.create(user=user).key
 
 

@@ -14,9 +14,10 @@ from django.test import Client
 from django.utils import timezone
 
 from cms.accounts import throttling
+from cms.accounts.exceptions import Throttled
 from cms.accounts.models import Attempt, PasswordResetCode, User
-from cms.accounts.throttling import Rule, Throttled
-from pipeline.consumers import Outcome, process_event, purge_processed_events
+from cms.accounts.throttling import Rule
+from pipeline.dispatch import Outcome, process_event, purge_processed_events
 from pipeline.models import ProcessedEvent
 
 PARALLEL = 12
