@@ -8,6 +8,8 @@ from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from cms.videos.player import embedded_video
+
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
 
@@ -59,8 +61,6 @@ class VideoBlock(blocks.StructBlock):
         template = "core/blocks/video.html"
 
     def get_context(self, value: Any, parent_context: dict | None = None) -> dict:
-        from cms.videos.portal import embedded_video  # videos build on these blocks' app
-
         context = super().get_context(value, parent_context)
         context.update(embedded_video(value["video"]))
         return context

@@ -12,6 +12,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
+from .portal_hooks import portal_hook
+
 
 class HomePage(Page):
     introduction = RichTextField(
@@ -41,9 +43,10 @@ class HomePage(Page):
         verbose_name_plural = _("home pages")
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from .portal import home_context  # the portal builds on every app's models
-
-        return {**super().get_context(request, *args, **kwargs), **home_context(home=self)}
+        return {
+            **super().get_context(request, *args, **kwargs),
+            **portal_hook("home_context")(home=self),
+        }
 
 
 class HomePageFeaturedVideo(Orderable):

@@ -78,3 +78,8 @@ class NewsFeed(Feed):
 
     def item_guid(self, item: NewsPage) -> str:
         return f"urn:uuid:{item.translation_key}:{item.locale.language_code}"
+
+
+def news_feed(request: HttpRequest, *, index: NewsIndexPage, topic_slug: str = "") -> HttpResponse:
+    """The index's routes `feed/` and, with `topic_slug`, `feed/topics/<slug>/`."""
+    return NewsFeed(index=index, topic_slug=topic_slug)(request)

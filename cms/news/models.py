@@ -17,8 +17,9 @@ from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Page
 from wagtail.search import index
 
-from cms.api.fields import TaxonomyTermsField
+from cms.core.api_fields import TaxonomyTermsField
 from cms.core.blocks import BodyBlock
+from cms.core.portal_hooks import portal_hook
 
 
 class NewsIndexPage(RoutablePageMixin, Page):
@@ -39,24 +40,18 @@ class NewsIndexPage(RoutablePageMixin, Page):
         verbose_name_plural = _("news indexes")
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from .portal import news_listing_context  # the portal builds on these models
-
         return {
             **super().get_context(request, *args, **kwargs),
-            **news_listing_context(request, index=self),
+            **portal_hook("news_listing_context")(request, index=self),
         }
 
     @path("feed/")
     def feed(self, request: HttpRequest) -> HttpResponse:
-        from .feeds import NewsFeed
-
-        return NewsFeed(index=self)(request)
+        return portal_hook("news_feed")(request, index=self)
 
     @path("feed/topics/<str:topic>/")
     def topic_feed(self, request: HttpRequest, topic: str) -> HttpResponse:
-        from .feeds import NewsFeed
-
-        return NewsFeed(index=self, topic_slug=topic)(request)
+        return portal_hook("news_feed")(request, index=self, topic_slug=topic)
 
 
 class NewsPageTag(TaggedItemBase):
@@ -137,11 +132,9 @@ class NewsPage(Page):
     subpage_types: list[str] = []
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from .portal import news_page_context
-
         return {
             **super().get_context(request, *args, **kwargs),
-            **news_page_context(request, page=self),
+            **portal_hook("news_page_context")(request, page=self),
         }
 
     class Meta:

@@ -17,17 +17,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
-from wagtail.models import Locale
 
 from cms.core.ranges import ranged_file_response
 from cms.core.search_page import facet_groups, facet_values, pagination, portal_search
 from cms.core.selectors import localized_terms, topic_names
-from search.documents import VIDEO
-from search.query import DURATION_BUCKETS
+from search.types import DURATION_BUCKETS, VIDEO
 
 from .access import download_refusal
 from .models import Clip, Rendition, Video, VideoLibraryPage, VideoMedia, video_slug
-from .selectors import localized_videos, playable_videos, stream_renditions, video_page_path
+from .player import player_context
+from .selectors import playable_videos, video_page_path
 
 LIBRARY_PAGE_SIZE = 12
 
@@ -98,7 +97,8 @@ def video_view(
     """A published video's page in the library's language; its address always carries the
     title's current slug, and a video asked for in another language leads to this one's."""
     video = (
-        Video.objects.filter(pk=pk, live=True, locale_id=library.locale_id)
+        Video.objects.live()
+        .filter(pk=pk, locale_id=library.locale_id)
         .select_related("media")
         .prefetch_related("media__renditions", "shot_list", "tags")
         .first()
@@ -111,7 +111,7 @@ def video_view(
     if slug != video_slug(video):
         return HttpResponsePermanentRedirect(library.video_path(video, request))
     media: VideoMedia | None = video.media
-    ready = media is not None and media.status == VideoMedia.Status.READY
+    ready = video.is_downloadable
     renditions = list(media.renditions.all()) if media else []
     refusal = download_refusal(request.user)
     path = library.video_path(video, request)
@@ -134,29 +134,6 @@ def video_view(
         "canonical_params": (),
     }
     return library.render(request, template="videos/video_page.html", context_overrides=context)
-
-
-def player_context(video: Video, *, start: float | None = None) -> dict[str, Any]:
-    """What the player template needs: public playback sources, poster, scrubbing strip."""
-    media = video.media
-    assert media is not None  # noqa: S101  # callers check the video is ready
-    sources = stream_renditions(video)
-    fragment = f"#t={start:.3f}" if start else ""
-    small = "(max-width: 30em)"
-    playback = [
-        {"url": reverse("video_stream", args=[video.pk, r.name]) + fragment, "media": ""}
-        for r in sources
-    ]
-    if len(playback) > 1:  # small screens start with the smallest; others fall back to it
-        playback.insert(0, {**playback[-1], "media": small})
-    return {
-        "id": f"player-{video.pk}",
-        "sources": playback,
-        "poster": media.poster.url if media.poster else "",
-        "strip": media.thumbnail_strip.url if media.thumbnail_strip else "",
-        "duration": media.duration or 0,
-        "title": video.title,
-    }
 
 
 def _start_time(request: HttpRequest, media: VideoMedia | None) -> float | None:
@@ -194,16 +171,18 @@ def _downloads(video: Video, renditions: list[Rendition]) -> list[Download]:
 
 def _published_translation(pk: int, library: VideoLibraryPage) -> Video | None:
     """This library's version of the published video `pk` of another language."""
-    other = Video.objects.filter(pk=pk, live=True).first()
+    other = Video.objects.live().filter(pk=pk).first()
     if other is None:
         return None
-    return Video.objects.filter(
-        translation_key=other.translation_key, locale_id=library.locale_id, live=True
-    ).first()
+    return (
+        Video.objects.live()
+        .filter(translation_key=other.translation_key, locale_id=library.locale_id)
+        .first()
+    )
 
 
 def _video_alternates(video: Video, request: HttpRequest) -> dict[str, str]:
-    translations = Video.objects.filter(translation_key=video.translation_key, live=True)
+    translations = Video.objects.live().filter(translation_key=video.translation_key)
     alternates = {}
     for translation in translations.select_related("locale"):
         path = video_page_path(translation, request)
@@ -219,7 +198,7 @@ def stream_view(request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
     here: they are downloads."""
     rendition = (
         Rendition.objects.filter(
-            name=name, media__videos__pk=pk, media__videos__live=True, media__status="ready"
+            name=name, media__videos__in=Video.objects.downloadable().filter(pk=pk)
         )
         .select_related("media")
         .first()
@@ -240,7 +219,8 @@ def stream_view(request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
 def embed_view(request: HttpRequest, pk: int) -> HttpResponse:
     """`/embed/videos/<id>/`: the player alone, with its credit, for other sites to frame."""
     video = (
-        Video.objects.filter(pk=pk, live=True, media__status=VideoMedia.Status.READY)
+        Video.objects.downloadable()
+        .filter(pk=pk)
         .select_related("media", "locale")
         .prefetch_related("media__renditions")
         .first()
@@ -268,11 +248,11 @@ def library_sitemap_urls(
 
     videos = list(playable_videos(locale=library.locale))
     translations: dict[Any, list[dict[str, str]]] = {}
-    for translation in Video.objects.filter(
-        translation_key__in=[video.translation_key for video in videos],
-        live=True,
-        media__status=VideoMedia.Status.READY,
-    ).select_related("locale"):
+    for translation in (
+        Video.objects.downloadable()
+        .filter(translation_key__in=[video.translation_key for video in videos])
+        .select_related("locale")
+    ):
         path = video_page_path(translation, request)
         if path:
             translations.setdefault(translation.translation_key, []).append(
@@ -286,12 +266,3 @@ def library_sitemap_urls(
         }
         for video in videos
     ]
-
-
-def embedded_video(video: Video | None) -> dict[str, Any]:
-    """A video placed in an article, as the article's reader may see it: its published,
-    ready version in the active language (or as it is), with its player; else nothing."""
-    shown = localized_videos([video], locale=Locale.get_active()) if video is not None else []
-    if not shown:
-        return {"video": None, "player": None}
-    return {"video": shown[0], "player": player_context(shown[0])}

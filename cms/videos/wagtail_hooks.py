@@ -1,4 +1,5 @@
-"""Registers the video admin with Wagtail, and cleans up after deleted videos."""
+"""Registers the video admin with Wagtail, cleans up after deleted videos, and registers the
+portal's video library pages."""
 
 from typing import Any
 
@@ -7,10 +8,15 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
 from .models import Video
+from .portal import library_sitemap_urls, library_view, video_view
 from .services import video_media_delete_unused
 from .views import VideoViewSet
 
 register_snippet(VideoViewSet)
+
+hooks.register("library_view", library_view)
+hooks.register("video_view", video_view)
+hooks.register("library_sitemap_urls", library_sitemap_urls)
 
 
 @hooks.register("after_delete_snippet")
