@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -12,7 +12,7 @@ from wagtail.models import Page
 
 from cms.core.ranges import ranged_file_response
 from cms.videos.models import Video
-from cms.videos.services import video_file
+from cms.videos.services import NoSuchVersion, video_file
 
 from .downloads import version_filename
 from .preview import preview_token_create
@@ -38,5 +38,8 @@ def video_playback(request: HttpRequest, pk: int, name: str) -> HttpResponseBase
     ):
         raise PermissionDenied
     video = get_object_or_404(Video.objects.select_related("media"), pk=pk)
-    stored = video_file(video, name)
+    try:
+        stored = video_file(video=video, name=name)
+    except NoSuchVersion as error:
+        raise Http404(error.message) from error
     return ranged_file_response(request, stored, version_filename(video, name, stored))

@@ -1,8 +1,8 @@
 """Downloads in the API: the gate every download passes, and whole versions of a video.
 
 A download needs a signed-in account whose email address is verified (press officers, who
-are staff, need not); each one is logged (who, what, which range, when). Clips are in
-clips.py.
+are staff, need not); each one is recorded (who, what, which range, when). Clips are in
+clip_views.py.
 """
 
 from pathlib import PurePosixPath
@@ -18,15 +18,15 @@ from rest_framework.views import APIView
 from cms.core.ranges import is_first_request, ranged_file_response
 from cms.videos.access import check_download_allowed
 from cms.videos.models import Video
-from cms.videos.services import video_download_log, video_file
+from cms.videos.services import video_download_record, video_file
 
 from .conditional import PersonalResponseMixin
 from .methods import MethodCheckedFirst
 
 
 class SignedInAPIView(PersonalResponseMixin, MethodCheckedFirst, APIView):
-    """401 for anonymous callers, 403 for unverified ones (DownloadRefused, mapped by the
-    API's exception handler)."""
+    """401 for anonymous callers, 403 for unverified ones (DownloadRefused, a DomainError
+    answered by the API's exception handler)."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -37,14 +37,14 @@ class VideoDownloadView(SignedInAPIView):
     """`GET videos/<id>/download/<name>/`: a whole rendition (`720p`…) or the `original`."""
 
     def get(self, request: Request, pk: int, name: str) -> Any:
-        # Press officers also preview drafts (the admin's player uses this view).
-        videos = Video.objects.all() if request.user.is_staff else Video.objects.filter(live=True)
+        # Press officers also download drafts and videos still processing.
+        videos = Video.objects.all() if request.user.is_staff else Video.objects.downloadable()
         video = videos.filter(pk=pk).select_related("media").first()
         if video is None:
             raise Http404(_("No published video with id %(id)s.") % {"id": pk})
-        stored = video_file(video, name)
+        stored = video_file(video=video, name=name)
         if is_first_request(request):  # not each of a player's seeks
-            video_download_log(video, name, request.user)
+            video_download_record(video=video, name=name, user=request.user)
         return ranged_file_response(request, stored, version_filename(video, name, stored))
 
 

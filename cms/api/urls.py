@@ -5,7 +5,7 @@ from django.urls import URLPattern, URLResolver, path, re_path
 from cms.newsletter.api import newsletter_urlpatterns
 
 from .accounts import account_urlpatterns
-from .clips import clip_urlpatterns
+from .clip_views import clip_urlpatterns
 from .downloads import download_urlpatterns
 from .error_views import api_not_found
 from .router import api_router

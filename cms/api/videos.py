@@ -2,12 +2,8 @@
 
 from typing import Any, ClassVar
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
 from django.db.models import QuerySet
 from django.http import Http404
-from django.template.defaultfilters import filesizeformat
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status
@@ -17,9 +13,10 @@ from rest_framework.viewsets import GenericViewSet
 from wagtail.api.utils import get_full_url
 from wagtail.api.v2.utils import BadRequestError
 
-from cms.videos.models import VIDEO_EXTENSIONS, Clip, Rendition, ShotListEntry, Video, VideoMedia
+from cms.videos.models import Clip, Rendition, ShotListEntry, Video, VideoMedia
 from cms.videos.selectors import published_videos
 from cms.videos.services import video_create_from_upload
+from cms.videos.uploads import upload_size_check
 
 from .conditional import ConditionalResponseMixin
 from .fields import translations_map, translations_maps
@@ -116,7 +113,7 @@ class VideoSerializer(serializers.ModelSerializer):
         # A listing computes every item's map in one query (see the view); alone, one query.
         maps = self.context.get("translations")
         if maps is None:
-            return translations_map(Video.objects.filter(live=True), video)
+            return translations_map(Video.objects.live(), video)
         return maps.get(video.translation_key, {})
 
     def get_renditions(self, video: Video) -> list[dict[str, Any]]:
@@ -175,7 +172,7 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
         reject_unknown_parameters(request, self.listing_parameters)
         queryset = self._filter(request, self.get_queryset())
         page = list(self.paginate_queryset(queryset))
-        maps = translations_maps(Video.objects.filter(live=True), page)
+        maps = translations_maps(Video.objects.live(), page)
         serializer = self.get_serializer(
             page, many=True, context={**self.get_serializer_context(), "translations": maps}
         )
@@ -201,19 +198,13 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
             message = _("Your account may not upload videos.")
             return Response({"message": message}, status=status.HTTP_403_FORBIDDEN)
         # Refused before the body is read: no time spent receiving an oversized file.
-        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.VIDEO_UPLOAD_MAX_BYTES:
-            limit = filesizeformat(settings.VIDEO_UPLOAD_MAX_BYTES)
-            raise BadRequestError(_("The file is larger than %(max)s.") % {"max": limit})
+        upload_size_check(size=int(request.META.get("CONTENT_LENGTH") or 0))
         upload, title = request.FILES.get("file"), str(request.data.get("title", "")).strip()
         if upload is None or not title:
             raise BadRequestError(_("Send the video as `file` and its `title`."))
-        try:
-            FileExtensionValidator(VIDEO_EXTENSIONS)(upload)
-            video = video_create_from_upload(
-                upload, title=title, description=str(request.data.get("description", ""))
-            )
-        except ValidationError as error:
-            raise BadRequestError(" ".join(error.messages)) from error
+        video = video_create_from_upload(
+            upload=upload, title=title, description=str(request.data.get("description", ""))
+        )
         return Response(self.get_serializer(video).data, status=status.HTTP_201_CREATED)
 
     def _filter(self, request: Request, queryset: QuerySet[Video]) -> QuerySet[Video]:

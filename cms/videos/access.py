@@ -6,6 +6,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from cms.core.exceptions import DomainError
+
 
 class Refusal(StrEnum):
     NOT_SIGNED_IN = "not-signed-in"
@@ -24,12 +26,16 @@ REFUSAL_MESSAGES = {
 }
 
 
-class DownloadRefused(Exception):
-    """This account may not download (yet); `refusal` says why."""
+class DownloadRefused(DomainError):
+    """This account may not download (yet); `refusal` says why: 401 to sign in, 403 to
+    confirm the address."""
+
+    code = "download-refused"
 
     def __init__(self, refusal: Refusal) -> None:
         super().__init__(refusal.message)
         self.refusal = refusal
+        self.status_code = 401 if refusal is Refusal.NOT_SIGNED_IN else 403
 
 
 def download_refusal(user: Any) -> Refusal | None:

@@ -3,22 +3,18 @@
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .models import VIDEO_EXTENSIONS
-from .services import video_media_create, video_source_uploaded, video_upload_probe
+from .services import video_media_create, video_source_uploaded
+from .uploads import UploadRefused, video_upload_check
 
 
 class VideoForm(WagtailAdminModelForm):
     source_file = forms.FileField(
         label=_("Source file"),
         required=False,
-        validators=[FileExtensionValidator(VIDEO_EXTENSIONS)],
         help_text=_("The original video file; replacing it reprocesses the video."),
     )
 
@@ -26,13 +22,10 @@ class VideoForm(WagtailAdminModelForm):
         upload = self.cleaned_data.get("source_file")
         if upload is None:
             return None
-        if upload.size > settings.VIDEO_UPLOAD_MAX_BYTES:
-            raise ValidationError(
-                _("The file is larger than %(max)s.")
-                % {"max": filesizeformat(settings.VIDEO_UPLOAD_MAX_BYTES)}
-            )
-        # Probed before anything is stored: a rejected upload leaves nothing behind.
-        self._probed = video_upload_probe(upload)
+        try:
+            self._probed = video_upload_check(upload=upload)
+        except UploadRefused as refusal:
+            raise ValidationError(refusal.message, code=refusal.code) from refusal
         return upload
 
     def clean(self) -> dict[str, Any]:

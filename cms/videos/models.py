@@ -36,6 +36,8 @@ from wagtail.models import (
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
+from cms.core.portal_hooks import portal_hook
+
 from .panels import VideoMediaPanel
 
 VIDEO_EXTENSIONS = ["mp4", "m4v", "mov", "webm", "mkv", "mxf", "avi", "mpg", "mpeg", "ts"]
@@ -128,6 +130,20 @@ class VideoTag(TaggedItemBase):
     content_object = ParentalKey(
         "videos.Video", on_delete=models.CASCADE, related_name="tagged_items"
     )
+
+
+class VideoQuerySet(models.QuerySet["Video"]):
+    """`Video.objects`: the states of a video that visitors and downloads depend on."""
+
+    def live(self) -> "VideoQuerySet":
+        """Published (a draft's changes stay unseen), as Wagtail's `PageQuerySet.live`."""
+        return self.filter(live=True)
+
+    def downloadable(self) -> "VideoQuerySet":
+        """Published with its renditions made: what the portal shows and plays, and what
+        may be downloaded and clipped (by whom: access.py). `Video.is_downloadable` is the
+        same rule for one video."""
+        return self.live().filter(media__status=VideoMedia.Status.READY)
 
 
 class Video(
@@ -228,6 +244,8 @@ class Video(
         index.FilterField("live"),
     ]
 
+    objects = VideoQuerySet.as_manager()
+
     class Meta(TranslatableMixin.Meta):
         verbose_name = _("video")
         verbose_name_plural = _("videos")
@@ -251,6 +269,11 @@ class Video(
     @property
     def duration(self) -> float | None:
         return self.media.duration if self.media else None
+
+    @property
+    def is_downloadable(self) -> bool:
+        """`VideoQuerySet.downloadable`'s rule, for a video already loaded."""
+        return self.live and self.status == VideoMedia.Status.READY
 
 
 class ShotListEntry(TranslatableMixin, Orderable):
@@ -325,8 +348,9 @@ class Clip(models.Model):
         return f"{self.media} {self.rendition} {self.start}–{self.end}"
 
 
-class ClipDownload(models.Model):
-    """Who downloaded which range of which video, and when."""
+class DownloadRecord(models.Model):
+    """Who downloaded what, and when: a whole version of a video (`clip` empty, the range
+    its whole length) or a clip of it."""
 
     clip = models.ForeignKey(Clip, on_delete=models.SET_NULL, null=True, related_name="downloads")
     user = models.ForeignKey(
@@ -339,8 +363,8 @@ class ClipDownload(models.Model):
     downloaded_at = models.DateTimeField(_("downloaded at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("clip download")
-        verbose_name_plural = _("clip downloads")
+        verbose_name = _("download record")
+        verbose_name_plural = _("download records")
         ordering = ["-downloaded_at"]
 
     def __str__(self) -> str:
@@ -370,21 +394,16 @@ class VideoLibraryPage(RoutablePageMixin, Page):
 
     @path("")
     def library(self, request: HttpRequest) -> HttpResponse:
-        from .portal import library_view  # the views build on these models
-
-        return library_view(request, library=self)
+        return portal_hook("library_view")(request, library=self)
 
     @path("<int:pk>/")
     @path("<int:pk>/<str:slug>/")
     def video(self, request: HttpRequest, pk: int, slug: str = "") -> HttpResponseBase:
-        from .portal import video_view
-
-        return video_view(request, library=self, pk=pk, slug=slug)
+        return portal_hook("video_view")(request, library=self, pk=pk, slug=slug)
 
     def get_sitemap_urls(self, request: HttpRequest | None = None) -> list[dict[str, Any]]:
-        from .portal import library_sitemap_urls
-
-        return [*super().get_sitemap_urls(request), *library_sitemap_urls(self, request)]
+        videos = portal_hook("library_sitemap_urls")(self, request)
+        return [*super().get_sitemap_urls(request), *videos]
 
     def video_path(self, video: Video, request: HttpRequest | None = None) -> str:
         """The address of `video`'s page in this library (relative to the site)."""

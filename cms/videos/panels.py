@@ -19,10 +19,9 @@ class VideoMediaPanel(Panel):
             context["video_id"] = self.instance.pk
             context["renditions"] = list(media.renditions.all()) if media else []
             context["rendition_names"] = [rendition.name for rendition in context["renditions"]]
-            # The clip picker needs a published video whose renditions are made.
             context["clips_url"] = (
                 reverse("video_clips", args=[self.instance.pk])
-                if media and media.status == "ready" and self.instance.live
+                if self.instance.is_downloadable
                 else None
             )
             return context

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from wagtail.models import Locale
 
-from .models import Rendition, Video, VideoLibraryPage, VideoMedia
+from .models import Rendition, Video, VideoLibraryPage
 
 # Where a request keeps the video libraries it looked up (a listing links many videos).
 _LIBRARIES = "_newsroom_video_libraries"
@@ -15,7 +15,7 @@ _LIBRARIES = "_newsroom_video_libraries"
 def published_videos() -> QuerySet[Video]:
     """Live video assets with everything a listing shows, in as few queries as possible."""
     return (
-        Video.objects.filter(live=True)
+        Video.objects.live()
         .select_related("media", "locale")
         .prefetch_related("media__renditions", "shot_list", "tags")
     )
@@ -25,7 +25,8 @@ def playable_videos(*, locale: Locale) -> QuerySet[Video]:
     """Published videos of one language whose renditions are made, newest first: what the
     portal shows and plays."""
     return (
-        Video.objects.filter(live=True, locale=locale, media__status=VideoMedia.Status.READY)
+        Video.objects.downloadable()
+        .filter(locale=locale)
         .select_related("media")
         .order_by("-first_published_at", "-pk")
     )
@@ -48,7 +49,7 @@ def localized_videos(videos: Iterable[Video], *, locale: Locale) -> list[Video]:
     shown = []
     for video in videos:
         candidate = translated.get(video.translation_key)
-        if candidate is None and video.live and video.status == VideoMedia.Status.READY:
+        if candidate is None and video.is_downloadable:
             candidate = video
         if candidate is not None and candidate not in shown:
             shown.append(candidate)

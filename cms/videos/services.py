@@ -1,43 +1,22 @@
 """Writes on video assets, used by the admin, the API and the demo loader."""
 
-import shutil
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
-from django.http import Http404
 from django.utils.translation import gettext as _
 from wagtail.api.utils import get_full_url
 
-from pipeline.events import EventType, record_event
-from pipeline.media.probe import InvalidMedia, ProbeResult, probe
+from cms.core.exceptions import DomainError
+from pipeline.media.probe import ProbeResult, probe
+from pipeline.outbox import record_event
 
-from .models import Clip, ClipDownload, Video, VideoMedia
-
-
-def video_upload_probe(upload: File) -> ProbeResult:
-    """Check an upload is a video we accept, before anything is stored; ValidationError if not.
-
-    Django spools large uploads to a temporary file, probed where it lies; a small one held
-    in memory is copied to a temporary file first (ffprobe reads files).
-    """
-    path = getattr(upload, "temporary_file_path", None)
-    try:
-        if path is not None:
-            return probe(Path(path()))
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.name or "").suffix) as copy:
-            upload.seek(0)
-            shutil.copyfileobj(upload, copy)
-            copy.flush()
-            upload.seek(0)
-            return probe(Path(copy.name))
-    except InvalidMedia as error:
-        raise ValidationError(str(error), code="invalid_media") from error
+from .events import VideoUploaded
+from .models import Clip, DownloadRecord, Video, VideoMedia
+from .uploads import video_upload_check
 
 
 @transaction.atomic
@@ -94,19 +73,17 @@ def _set_probe_fields(media: VideoMedia, probed: ProbeResult) -> None:
 def video_source_uploaded(video: Video) -> None:
     """Record `video.uploaded` for a video whose source file was just stored and probed."""
     media = video.media
-    if media is None:
-        return
+    if media is None or media.duration is None or media.width is None or media.height is None:
+        return  # not probed: nothing to transcode
     record_event(
-        EventType.VIDEO_UPLOADED,
-        f"videos/{video.pk}",
-        {
-            "id": video.pk,
-            "title": video.title,
-            "duration": media.duration,
-            "width": media.width,
-            "height": media.height,
-            "source_url": get_full_url(None, media.source.url),
-        },
+        VideoUploaded(
+            id=video.pk,
+            title=video.title,
+            duration=media.duration,
+            width=media.width,
+            height=media.height,
+            source_url=get_full_url(None, media.source.url),
+        )
     )
 
 
@@ -150,9 +127,10 @@ def delete_files_on_commit(files: list[FieldFile]) -> None:
 
 
 @transaction.atomic
-def video_create_from_upload(upload: File, *, title: str, description: str = "") -> Video:
-    """A new draft video from an upload (the API's): probed first, then stored and announced."""
-    probed = video_upload_probe(upload)
+def video_create_from_upload(*, upload: File, title: str, description: str = "") -> Video:
+    """A new draft video from an upload (the API's): checked first (UploadRefused), then
+    stored and announced."""
+    probed = video_upload_check(upload=upload)
     media = video_media_create(upload=upload, probed=probed)
     video = Video.objects.create(title=title, description=description, media=media, live=False)
     video.save_revision()
@@ -160,34 +138,47 @@ def video_create_from_upload(upload: File, *, title: str, description: str = "")
     return video
 
 
-def video_file(video: Video, name: str) -> File:
-    """The open file of a whole rendition (or the original) of a video.
+class NoSuchVersion(DomainError):
+    """The video has no file of that name (yet)."""
 
-    Raises Http404 when the video has no such version (yet).
-    """
+    status_code = 404
+    code = "no-such-version"
+
+
+def video_file(*, video: Video, name: str) -> File:
+    """The open file of the whole version `name` of a video: a rendition's, or the
+    `original`; NoSuchVersion when there is none (yet)."""
     media = video.media
     if media is None:
-        raise Http404(_("This video has no file yet."))
+        raise NoSuchVersion(_("This video has no file yet."))
     if name == Clip.ORIGINAL:
         return media.source.open("rb")
     rendition = media.renditions.filter(name=name).first()
     if rendition is None:
         names = ", ".join([Clip.ORIGINAL, *media.renditions.values_list("name", flat=True)])
-        raise Http404(
+        raise NoSuchVersion(
             _("No version %(name)s of this video; there is: %(names)s.")
             % {"name": name, "names": names}
         )
     return rendition.file.open("rb")
 
 
-def video_download_log(video: Video, name: str, user: Any) -> None:
-    """Who downloaded which whole version of which video, and when."""
+def video_download_record(*, video: Video, name: str, user: Any) -> DownloadRecord:
+    """Record that `user` downloaded the whole version `name` of `video`."""
     duration = video.media.duration if video.media else None
-    ClipDownload.objects.create(
+    return DownloadRecord.objects.create(
         clip=None,
         user=user,
         video=video,
         rendition=name,
         start=Decimal(0),
         end=Decimal(str(duration or 0)).quantize(Decimal("0.001")),
+    )
+
+
+def clip_download_record(*, clip: Clip, video: Video, user: Any) -> DownloadRecord:
+    """Record that `user` downloaded `clip`, asked for through `video` (one language's
+    version of its media)."""
+    return DownloadRecord.objects.create(
+        clip=clip, user=user, video=video, rendition=clip.rendition, start=clip.start, end=clip.end
     )

@@ -6,8 +6,8 @@ from django.test import override_settings
 from django.utils import timezone
 from wagtail.models import Locale
 
-from cms.videos.models import Clip, ClipDownload
-from pipeline.media.processing import create_clip
+from cms.videos.models import Clip, DownloadRecord
+from cms.videos.processing import create_clip
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,21 @@ def test_bad_requests_are_a_400_with_the_reason(journalist, video, body, message
     assert not Clip.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({"start": "soon", "end": 1}, {"start": ["Give seconds or HH:MM:SS.mmm."]}),
+        ({"start": 0, "end": 9}, {"end": ["The video ends at 2.038 s."]}),
+        (
+            {"start": 0, "end": 1, "rendition": "4k"},
+            {"rendition": ["Choose one of: original, 720p, 360p"]},
+        ),
+    ],
+)
+def test_a_refusal_names_the_field_at_fault(journalist, video, body, errors):
+    assert _ask(journalist, video, **body).json()["errors"] == errors
+
+
 @override_settings(CLIP_MAX_SECONDS=1)
 def test_a_clip_longer_than_the_limit_is_refused(journalist, video):
     response = _ask(journalist, video, start=0, end=1.5)
@@ -91,7 +106,7 @@ def test_the_same_frames_are_cut_once_then_downloaded_and_logged(
     assert download["Content-Type"] == "video/mp4"
     assert "attachment" in download["Content-Disposition"]
     assert b"ftyp" in b"".join(download.streaming_content)[:64]
-    [log] = ClipDownload.objects.all()
+    [log] = DownloadRecord.objects.all()
     assert (str(log.user), log.video, log.rendition) == ("reporter", video, "360p")
     assert (float(log.start), float(log.end)) == (0.5, 1.5)
 
@@ -106,7 +121,7 @@ def test_a_clip_is_logged_against_the_language_version_it_was_asked_through(jour
     status = journalist.get(asked["status_url"]).json()
     assert status["download_url"].endswith(f"/download/?video={french.pk}")
     assert journalist.get(status["download_url"]).status_code == 200
-    [log] = ClipDownload.objects.all()
+    [log] = DownloadRecord.objects.all()
     assert log.video == french
 
 
@@ -126,7 +141,7 @@ def test_a_clip_is_gone_once_its_video_is_unpublished(journalist, video):
     for url in (f"/api/v2/clips/{clip.pk}/", f"/api/v2/clips/{clip.pk}/download/"):
         assert journalist.get(url).status_code == 404
     assert journalist.get(f"/api/v2/clips/{clip.pk}/?video=abc").status_code == 404
-    assert ClipDownload.objects.count() == 1
+    assert DownloadRecord.objects.count() == 1
 
 
 def test_a_clip_of_the_original_is_encoded_over_the_range(journalist, video):

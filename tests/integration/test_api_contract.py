@@ -23,7 +23,7 @@ from cms.api.preview import preview_token_create
 from cms.api.schema import openapi_document
 from cms.news.models import NewsPage
 from cms.videos.models import Clip, Video
-from pipeline.media.processing import create_clip, create_renditions
+from cms.videos.processing import create_clip, create_renditions
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from cms.core.media import serve_public_media
-from cms.videos.models import ClipDownload, Video
+from cms.videos.models import DownloadRecord, Video, VideoMedia
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_anonymous_and_unverified_callers_cannot_download(client, video):
     refused = client.get(_url(video, name))
     assert refused.status_code == 403
     assert "Confirm your email address" in refused.json()["message"]
-    assert not ClipDownload.objects.exists()
+    assert not DownloadRecord.objects.exists()
 
 
 def test_a_verified_account_downloads_renditions_and_the_original(client, video):
@@ -59,7 +59,7 @@ def test_a_verified_account_downloads_renditions_and_the_original(client, video)
     original = client.get(_url(video, "original"))
     with video.media.source.open("rb") as source:
         assert b"".join(original.streaming_content) == source.read()
-    logged = list(ClipDownload.objects.order_by("pk").values_list("user", "rendition", "clip"))
+    logged = list(DownloadRecord.objects.order_by("pk").values_list("user", "rendition", "clip"))
     assert logged == [(user.pk, rendition.name, None), (user.pk, "original", None)]
 
     missing = client.get(_url(video, "4k"))
@@ -82,11 +82,19 @@ def test_a_player_can_seek_and_seeking_is_not_logged_again(client, video):
     assert b"".join(tail.streaming_content) == content[-10:]
     beyond = client.get(_url(video, rendition.name), HTTP_RANGE=f"bytes={len(content)}-")
     assert beyond.status_code == 416
-    assert ClipDownload.objects.count() == 1  # the first request only
+    assert DownloadRecord.objects.count() == 1  # the first request only
 
 
 def test_drafts_are_downloadable_by_staff_only(client, video):
     video.unpublish()
+    client.force_login(_user())
+    assert client.get(_url(video, "original")).status_code == 404
+    client.force_login(_user(username="editor", email="editor@example.org", is_staff=True))
+    assert client.get(_url(video, "original")).status_code == 200
+
+
+def test_a_video_still_processing_is_downloadable_by_staff_only(client, video):
+    VideoMedia.objects.filter(pk=video.media_id).update(status=VideoMedia.Status.PROCESSING)
     client.force_login(_user())
     assert client.get(_url(video, "original")).status_code == 404
     client.force_login(_user(username="editor", email="editor@example.org", is_staff=True))

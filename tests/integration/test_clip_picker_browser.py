@@ -9,8 +9,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from cms.videos.models import Clip, ClipDownload
-from pipeline.media.processing import create_clip
+from cms.videos.models import Clip, DownloadRecord
+from cms.videos.processing import create_clip
 from tests.integration.helpers import sign_in_editor, video_frame_count
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,7 +82,7 @@ def test_an_editor_picks_a_range_on_the_player_and_downloads_the_clip(
     clip.refresh_from_db()
     assert downloaded == {"status": 200, "type": "video/mp4", "bytes": clip.file.size}
     # The clip's download is logged; playing the video in the admin was not a download.
-    logged = ClipDownload.objects.values_list("clip", "user__username")
+    logged = DownloadRecord.objects.values_list("clip", "user__username")
     assert list(logged) == [(clip.pk, "editor")]
     assert video_frame_count(clip.file.path) == 24  # 0.5 s to 1.5 s at 24 fps
 

@@ -21,7 +21,7 @@ from wagtail_localize.models import Translation, TranslationSource
 from cms.core.models import Country, HomePageFeaturedVideo, Person, Topic
 from cms.news.models import NewsIndexPage, NewsPage
 from cms.videos.models import ShotListEntry, Video, VideoLibraryPage, VideoMedia
-from pipeline.media.processing import create_renditions
+from cms.videos.processing import create_renditions
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -207,7 +207,9 @@ def test_loading_the_demo_again_keeps_what_editors_changed(client, demo):
 
 def test_loading_the_demo_again_restores_a_deleted_translation(client, demo):
     demo["en"].delete()
-    Video.objects.filter(locale__language_code="fr").first().delete()
+    french_video = Video.objects.filter(locale__language_code="fr").first()
+    assert french_video is not None
+    french_video.delete()
 
     call_command("load_demo", stdout=io.StringIO())
 

@@ -36,14 +36,15 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from cms.accounts.models import User
 from cms.videos.models import Video
-from cms.videos.services import video_media_create, video_upload_probe
+from cms.videos.services import video_media_create
+from cms.videos.uploads import video_upload_check
 from pipeline.jobs import join_in_process_jobs
-from pipeline.media.processing import create_renditions
+from cms.videos.processing import create_renditions
 
 path = Path({sample!r})
 with path.open("rb") as source:
     upload = File(source, name=path.name)
-    media = video_media_create(upload=upload, probed=video_upload_probe(upload))
+    media = video_media_create(upload=upload, probed=video_upload_check(upload=upload))
 video = Video.objects.create(title="Meadow", media=media)
 video.save_revision().publish()
 join_in_process_jobs()

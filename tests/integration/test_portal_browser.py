@@ -22,8 +22,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from wagtail.models import Locale
 
 from cms.accounts.models import User
-from cms.videos.models import Clip, ClipDownload, Video, VideoLibraryPage
-from pipeline.media.processing import create_clip
+from cms.videos.models import Clip, DownloadRecord, Video, VideoLibraryPage
+from cms.videos.processing import create_clip
 from tests.integration.helpers import video_frame_count, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -122,7 +122,7 @@ def test_a_visitor_plays_a_video_then_seeks_from_a_shot_list_timecode(
     assert _path(browser) == page  # the script seeks; the link's ?t= fallback is not followed
     assert not player.get_property("paused")
     assert browser.switch_to.active_element == player
-    assert not ClipDownload.objects.exists()  # watching is not downloading
+    assert not DownloadRecord.objects.exists()  # watching is not downloading
 
 
 def test_a_journalist_registers_confirms_and_downloads_a_version_and_a_clip(
@@ -215,7 +215,7 @@ def test_a_journalist_registers_confirms_and_downloads_a_version_and_a_clip(
 
     # Both downloads are logged against the French video they were made from (a clip is
     # shared by every language version of the media; its URLs name the version asked).
-    logged = ClipDownload.objects.order_by("downloaded_at").values_list(
+    logged = DownloadRecord.objects.order_by("downloaded_at").values_list(
         "user", "video", "clip", "rendition", "start", "end"
     )
     duration = Decimal(str(french_video.media.duration)).quantize(Decimal("0.001"))

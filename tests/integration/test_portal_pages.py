@@ -15,7 +15,7 @@ from wagtail.models import Locale, Page
 
 from cms.core.models import Country, HomePage, HomePageFeaturedVideo, Person, Topic
 from cms.news.models import NewsIndexPage, NewsPage
-from cms.videos.models import ClipDownload, Video, VideoLibraryPage
+from cms.videos.models import DownloadRecord, Video, VideoLibraryPage
 
 pytestmark = pytest.mark.django_db
 
@@ -302,7 +302,7 @@ def test_a_verified_journalist_gets_every_version_with_its_size_and_the_clip_too
     assert "data-clip-tool" in html
     assert f'data-clips-url="/api/v2/videos/{portal.video.pk}/clips/"' in html
     assert "KB" in html or "MB" in html
-    assert not ClipDownload.objects.exists()  # showing the page is not a download
+    assert not DownloadRecord.objects.exists()  # showing the page is not a download
 
 
 def test_a_video_address_is_canonical_and_follows_its_language(client, portal):
@@ -342,7 +342,7 @@ def test_playback_is_public_seekable_not_logged_and_never_the_original(client, p
     assert client.head(url).status_code == 200
     assert client.post(url).status_code == 405
     assert client.get(f"/videos/{portal.video.pk}/play/original/").status_code == 404
-    assert not ClipDownload.objects.exists()
+    assert not DownloadRecord.objects.exists()
 
 
 def test_the_embed_page_may_be_framed_and_credits_the_video(client, portal):

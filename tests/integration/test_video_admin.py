@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.models import Locale
 
-from cms.videos.models import ClipDownload, Rendition, Video, VideoMedia
+from cms.videos.models import DownloadRecord, Rendition, Video, VideoMedia
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +139,7 @@ def test_the_admin_player_plays_without_logging_a_download(editor_client, proces
         "bytes 0-0/1",
         "video/mp4",
     )
-    assert not ClipDownload.objects.exists()
+    assert not DownloadRecord.objects.exists()
     # The renditions table still links the logged download.
     assert f'href="/api/v2/videos/{processed_video.pk}/download/720p/"' in html
 

@@ -14,9 +14,10 @@ from django.utils.html import escape
 from PIL import Image
 
 from cms.videos.models import Video, VideoMedia
-from cms.videos.services import video_media_create, video_upload_probe
-from pipeline.consumers import process_event
-from pipeline.media.processing import create_renditions
+from cms.videos.processing import create_renditions
+from cms.videos.services import video_media_create
+from cms.videos.uploads import video_upload_check
+from pipeline.dispatch import process_event
 from pipeline.media.renditions import Rung, encode_ladder, ladder_for
 from pipeline.models import OutboxEvent
 from tests.integration.helpers import first_cluster, subprocess_environment, wait_for
@@ -59,7 +60,7 @@ def _probe(path: Path) -> dict:
 def _media(path: Path, title: str = "Sample") -> VideoMedia:
     with path.open("rb") as source:
         upload = File(source, name=path.name)
-        media = video_media_create(upload=upload, probed=video_upload_probe(upload))
+        media = video_media_create(upload=upload, probed=video_upload_check(upload=upload))
     video = Video.objects.create(title=title, media=media)
     video.save_revision().publish()
     return media
@@ -213,7 +214,7 @@ def test_an_error_that_is_not_the_video_s_is_retried_then_fails_with_its_reason(
 ):
     from dramatiq.common import dq_name, xq_name
 
-    from pipeline.jobs import transcode_video, transcode_video_given_up
+    from cms.videos.jobs import transcode_video, transcode_video_given_up
 
     media = _media(sample_media_dir / "example2.mp4")
     settings.FFMPEG_BINARY = "/nonexistent/ffmpeg"  # no ffmpeg: not the video's fault
@@ -258,7 +259,7 @@ def test_an_error_that_is_not_the_video_s_is_retried_then_fails_with_its_reason(
 def test_the_transcoder_hands_the_ladder_to_a_dramatiq_worker(
     sample_media_dir, django_capture_on_commit_callbacks
 ):
-    from pipeline.jobs import transcode_video
+    from cms.videos.jobs import transcode_video
 
     media = _media(sample_media_dir / "example2.mp4")
     video = media.videos.get()
@@ -330,7 +331,7 @@ def test_a_worker_killed_mid_rendition_is_replaced_cleanly(sample_media_dir):
     media = _media(sample_media_dir / "big_buck_bunny_0_30.webm")
     script = (
         "from cms.videos.models import VideoMedia;"
-        "from pipeline.media.processing import create_renditions;"
+        "from cms.videos.processing import create_renditions;"
         f"create_renditions(VideoMedia.objects.get(pk={media.pk}))"
     )
     folders = set(Path(tempfile.gettempdir()).glob("newsroom-renditions-*"))
@@ -384,9 +385,9 @@ def test_a_clip_whose_job_fails_on_another_error_is_retried_then_fails_with_it(
 ):
     from django.core.exceptions import ImproperlyConfigured
 
+    from cms.videos.jobs import make_clip, make_clip_given_up
     from cms.videos.models import Clip
-    from pipeline.jobs import make_clip, make_clip_given_up
-    from pipeline.media.processing import clip_given_up, create_clip
+    from cms.videos.processing import clip_given_up, create_clip
 
     media = _media(sample_media_dir / "example2.mp4")
     clip = Clip.objects.create(media=media, rendition=Clip.ORIGINAL, start=0, end=1)

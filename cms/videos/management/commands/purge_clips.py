@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from cms.videos.clips import clips_purge_unrequested
+from cms.videos.clip_requests import clips_purge_unrequested
 
 
 class Command(BaseCommand):
@@ -14,5 +14,5 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=None, help="Override the retention.")
 
     def handle(self, *args: Any, days: int | None, **options: Any) -> None:
-        count = clips_purge_unrequested(days)
+        count = clips_purge_unrequested(older_than_days=days)
         self.stdout.write(f"{count} clips deleted")

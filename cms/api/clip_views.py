@@ -1,31 +1,40 @@
 """Partial downloads in the API: ask for a clip, follow its progress, download it.
 
 Every call needs a signed-in, verified account (downloads.SignedInAPIView); downloads are
-logged (who, what, which range, when).
+recorded (who, what, which range, when).
 """
 
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from wagtail.api.utils import get_full_url
 
 from cms.core.numbers import whole_number
-from cms.videos.clips import clip_download_log, clip_request
+from cms.videos.clip_requests import clip_request
 from cms.videos.models import Clip, Video
+from cms.videos.services import clip_download_record
 
 from .downloads import SignedInAPIView
+from .timecodes import TimecodeField
+
+
+class ClipRequestSerializer(serializers.Serializer):
+    """The body of a clip request; the service checks the range against the video."""
+
+    start = TimecodeField()
+    end = TimecodeField()
+    rendition = serializers.CharField(default="720p")
 
 
 def clip_representation(request: Request, clip: Clip, video: Video) -> dict[str, Any]:
     """The clip as asked for through `video` (one language's version of the media): its
-    status and download URLs name that video, which the download log records."""
+    status and download URLs name that video, which the download record keeps."""
     ready = clip.status == Clip.Status.READY
     through = f"?{urlencode({'video': video.pk})}"
     return {
@@ -45,10 +54,10 @@ def clip_representation(request: Request, clip: Clip, video: Video) -> dict[str,
     }
 
 
-def published_video_of(request: Request, clip: Clip) -> Video:
-    """The published video the clip is asked about (`?video=`, else its media's first);
-    Http404 when it is not published (any more): a clip is only as public as its video."""
-    videos = Video.objects.filter(media_id=clip.media_id, live=True)
+def downloadable_video_of(request: Request, clip: Clip) -> Video:
+    """The downloadable video the clip is asked about (`?video=`, else its media's first);
+    Http404 when it is not (any more): a clip is only as public as its video."""
+    videos = Video.objects.downloadable().filter(media_id=clip.media_id)
     wanted = request.GET.get("video", "")
     if wanted:
         video_id = whole_number(wanted, minimum=1)
@@ -63,15 +72,14 @@ class VideoClipsView(SignedInAPIView):
     """`POST videos/<id>/clips/ {"start", "end", "rendition"}` → 202 and the clip."""
 
     def post(self, request: Request, pk: int) -> Response:
-        video = Video.objects.filter(pk=pk, live=True).select_related("media").first()
+        video = Video.objects.live().filter(pk=pk).select_related("media").first()
         if video is None:
             raise Http404(_("No published video with id %(id)s.") % {"id": pk})
-        data = request.data if isinstance(request.data, dict) else {}
-        missing = [name for name in ("start", "end") if name not in data]
-        if missing:
-            raise ValidationError({name: _("This field is required.") for name in missing})
-        clip, _created = clip_request(
-            video, data["start"], data["end"], str(data.get("rendition", "720p"))
+        asked = ClipRequestSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        data = asked.validated_data
+        clip = clip_request(
+            video=video, start=data["start"], end=data["end"], rendition=data["rendition"]
         )
         body = clip_representation(request, clip, video)
         return Response(
@@ -84,7 +92,7 @@ class ClipStatusView(SignedInAPIView):
         clip = Clip.objects.filter(pk=pk).first()
         if clip is None:
             raise Http404(_("No such clip."))
-        return Response(clip_representation(request, clip, published_video_of(request, clip)))
+        return Response(clip_representation(request, clip, downloadable_video_of(request, clip)))
 
 
 class ClipDownloadView(SignedInAPIView):
@@ -92,8 +100,8 @@ class ClipDownloadView(SignedInAPIView):
         clip = Clip.objects.filter(pk=pk, status=Clip.Status.READY).select_related("media").first()
         if clip is None:
             raise Http404(_("No such clip, or it is not ready yet."))
-        video = published_video_of(request, clip)
-        clip_download_log(clip, video, request.user)
+        video = downloadable_video_of(request, clip)
+        clip_download_record(clip=clip, video=video, user=request.user)
         filename = f"{video.title[:60]} {clip.start}-{clip.end}.mp4"
         return FileResponse(clip.file.open("rb"), as_attachment=True, filename=filename)
 
