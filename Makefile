@@ -13,7 +13,7 @@ SERVICES := docker/services.sh
 # Our code only: makemessages must not walk the virtualenv or the service data.
 MESSAGE_DIRS := --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'docker/*'
 
-.PHONY: help install demo services services-down services-status test lint format messages lock
+.PHONY: help install demo services services-down services-status test unit lint format messages lock
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ services-status:  ## Show which services run, with their versions
 
 test: install services  ## Run the whole test suite against the real services
 	eval "$$(bash $(SERVICES) env)" && $(BIN)/pytest --durations=10
+
+unit: install  ## Run tests/unit alone: no service, the embedded SQLite (under a minute)
+	env -u DATABASE_URL -u RABBITMQ_URL -u ELASTICSEARCH_URL $(BIN)/pytest tests/unit
 
 lint: install  ## ruff check, ruff format --check, mypy
 	$(BIN)/ruff check .

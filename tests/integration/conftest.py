@@ -32,9 +32,11 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from cms.core.models import HomePage
 from cms.news.models import NewsIndexPage, NewsPage
 from cms.videos.models import Video, VideoMedia
-from cms.videos.services import video_media_create, video_upload_probe
-from pipeline.media.processing import create_renditions
-from pipeline.topology import GROUPS
+from cms.videos.processing import create_renditions
+from cms.videos.services import video_media_create
+from cms.videos.uploads import video_upload_check
+from pipeline import registry
+from tests.factories import NewsIndexPageFactory, VideoFactory
 from tests.integration.helpers import index_outbox
 
 HOW_TO_START = 'run `make test`, or `make services && eval "$(docker/services.sh env)"`'
@@ -78,7 +80,7 @@ def _empty_consumer_queues_afterwards() -> Iterator[None]:
     if not url:
         return
     with pika.BlockingConnection(pika.URLParameters(url)) as connection:
-        for group in GROUPS.values():
+        for group in registry.groups():
             for queue in (group.queue, group.dead_letter_queue):
                 channel = connection.channel()
                 try:
@@ -116,11 +118,7 @@ def home() -> HomePage:
 @pytest.fixture
 def news_index(home: HomePage) -> NewsIndexPage:
     """A published news index under the English home page."""
-    index = NewsIndexPage(title="News", slug="news")
-    home.add_child(instance=index)
-    index.save_revision().publish()
-    index.refresh_from_db()
-    return index
+    return NewsIndexPageFactory.create(parent=home, title="News", slug="news")
 
 
 @pytest.fixture
@@ -129,9 +127,8 @@ def video(sample_media_dir) -> Video:
     path = sample_media_dir / "example2.mp4"
     with path.open("rb") as source:
         upload = File(source, name=path.name)
-        media = video_media_create(upload=upload, probed=video_upload_probe(upload))
-    video = Video.objects.create(title="Meadow", media=media)
-    video.save_revision().publish()
+        media = video_media_create(upload=upload, probed=video_upload_check(upload=upload))
+    video = VideoFactory.create(title="Meadow", media=media)
     create_renditions(media)
     video.refresh_from_db()
     return video
