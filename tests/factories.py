@@ -19,16 +19,17 @@ from factory.django import DjangoModelFactory
 from wagtail.models import Locale, Page
 
 from cms.accounts.models import User
-from cms.core.models import HomePage, Topic
+from cms.core.models import Country, HomePage, Person, Topic
 from cms.news.models import NewsIndexPage, NewsPage
 from cms.newsletter.models import Subscription, SubscriptionLanguage, SubscriptionTopic
-from cms.videos.models import Rendition, Video, VideoMedia
+from cms.videos.models import Rendition, Video, VideoLibraryPage, VideoMedia
 from pipeline.models import OutboxEvent
 
 PASSWORD = "Correct-horse-1"
 
 ModelT = TypeVar("ModelT", bound=Model)
 PageT = TypeVar("PageT", bound=Page)
+TermT = TypeVar("TermT", Topic, Country, Person)
 
 
 def locale(language_code: str) -> Locale:
@@ -68,6 +69,12 @@ class UserFactory(DjangoModelFactory[User]):
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
     password = factory.django.Password(PASSWORD)
 
+    @classmethod
+    def _create(cls, model_class: type[User], *args: Any, **kwargs: Any) -> User:
+        # Stored as UserManager.create_user stores it: the domain in lower case.
+        kwargs["email"] = User.objects.normalize_email(kwargs["email"])
+        return super()._create(model_class, *args, **kwargs)
+
 
 class JournalistFactory(UserFactory):
     """A media professional with a whole profile who verified their address: downloads and
@@ -94,18 +101,56 @@ class EditorFactory(UserFactory):
 # --- Pages, videos and what they are tagged with ----------------------------------------
 
 
-class TopicFactory(DjangoModelFactory[Topic]):
-    """A topic in `language`; its translation shares its `translation_key`."""
+class _TermFactory(DjangoModelFactory[TermT]):
+    """A taxonomy term in `language`, and its `translations`, {language code: fields}: each
+    shares its `translation_key` and keeps its slug unless the fields give one, e.g.
+    `translations={"fr": {"name": "Défense"}}`."""
 
     class Meta:
-        model = Topic
+        abstract = True
+        skip_postgeneration_save = True
 
     class Params:
         language = "en"
 
+    slug = factory.LazyAttribute(lambda term: slugify(term.name))
+    locale = factory.LazyAttribute(lambda term: locale(term.language))
+
+    @factory.post_generation
+    def translations(
+        term: Topic | Country | Person,
+        create: bool,
+        translations: dict[str, dict[str, Any]] | None,
+        **kwargs: Any,
+    ) -> None:
+        if not (create and translations):
+            return
+        for language_code, fields in translations.items():
+            translation = term.copy_for_translation(locale(language_code))
+            for name, value in fields.items():
+                setattr(translation, name, value)
+            translation.save()
+
+
+class TopicFactory(_TermFactory[Topic]):
+    class Meta:
+        model = Topic
+
     name = factory.Sequence(lambda n: f"Topic {n}")
-    slug = factory.LazyAttribute(lambda topic: slugify(topic.name))
-    locale = factory.LazyAttribute(lambda topic: locale(topic.language))
+
+
+class CountryFactory(_TermFactory[Country]):
+    class Meta:
+        model = Country
+
+    name = factory.Sequence(lambda n: f"Country {n}")
+
+
+class PersonFactory(_TermFactory[Person]):
+    class Meta:
+        model = Person
+
+    name = factory.Sequence(lambda n: f"Person {n}")
 
 
 class _PublishedFactory(DjangoModelFactory[ModelT]):
@@ -155,6 +200,15 @@ class NewsIndexPageFactory(PageFactory[NewsIndexPage]):
 
     parent = factory.LazyFunction(home_page)
     title = factory.Sequence(lambda n: f"News {n}")
+
+
+class VideoLibraryPageFactory(PageFactory[VideoLibraryPage]):
+    """The video library, by default under the English home page."""
+
+    class Meta:
+        model = VideoLibraryPage
+
+    parent = factory.LazyFunction(home_page)
 
 
 class NewsPageFactory(PageFactory[NewsPage]):

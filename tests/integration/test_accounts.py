@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from cms.accounts.models import PasswordResetCode, User
 from cms.accounts.validators import MAXIMUM_LENGTH, PasswordPolicyValidator
+from tests.factories import EditorFactory, JournalistFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,13 +122,7 @@ def test_a_password_close_to_the_email_address_is_refused(client):
 
 @pytest.fixture
 def journalist() -> User:
-    user = User.objects.create_user(
-        username="journalist",
-        email="Reporter@Example.org",
-        password=GOOD_PASSWORD,
-        email_verified_at=timezone.now(),
-    )
-    return user
+    return JournalistFactory.create(email="Reporter@Example.org", password=GOOD_PASSWORD)
 
 
 def _ask_code(client: Client, email: str, next_url: str = "/en/"):
@@ -282,7 +277,7 @@ def test_sign_in_is_throttled_per_account(client, journalist, settings):
     assert refused.status_code == 429
     assert "Too many attempts" in refused.content.decode()
     # Another account from the same address is not held up.
-    User.objects.create_user("other", "other@example.org", GOOD_PASSWORD)
+    UserFactory.create(email="other@example.org", password=GOOD_PASSWORD)
     other = Client().post(
         "/en/accounts/sign-in/", {"username": "other@example.org", "password": GOOD_PASSWORD}
     )
@@ -302,7 +297,7 @@ def test_downloads_refuse_anonymous_and_unverified_accounts(client, journalist):
     url = "/api/v2/videos/999999/clips/"  # no such video: past the gate, it is a 404
     body = {"start": 0, "end": 1}
     assert client.post(url, body, content_type="application/json").status_code == 401
-    unverified = User.objects.create_user("new", "new@example.org", GOOD_PASSWORD)
+    unverified = UserFactory.create()
     client.force_login(unverified)
     refused = client.post(url, body, content_type="application/json")
     assert refused.status_code == 403
@@ -382,8 +377,7 @@ def test_the_reset_api_counts_wrong_codes(client, journalist):
 def test_a_new_confirmation_link_can_be_asked_for_three_times_an_hour(
     client, django_capture_on_commit_callbacks
 ):
-    user = User.objects.create_user("new", "new@example.org", GOOD_PASSWORD)
-    client.force_login(user)
+    client.force_login(UserFactory.create())
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
             client.post("/en/accounts/verify-again/")
@@ -457,14 +451,11 @@ def _account_settings(page: Any) -> dict[str, Any]:
 
 
 def test_a_password_change_in_the_admin_ends_the_api_token_and_the_other_sessions(client):
-    editor = User.objects.create_user(
-        "editor",
-        "editor@example.org",
-        GOOD_PASSWORD,
+    editor = EditorFactory.create(
+        email="editor@example.org",
+        password=GOOD_PASSWORD,
         first_name="Eda",
         last_name="Editor",
-        is_staff=True,
-        is_superuser=True,
     )
     old_key = _token("editor@example.org", GOOD_PASSWORD)
     elsewhere = Client()
@@ -583,8 +574,8 @@ def _signed_payload(value: str) -> str:
 def test_signing_up_with_a_taken_address_answers_as_a_new_sign_up(
     django_capture_on_commit_callbacks, owner_language, links_language
 ):
-    owner = User.objects.create_user(
-        "owner", "Ana.Silva@example.org", GOOD_PASSWORD, preferred_language=owner_language
+    owner = UserFactory.create(
+        email="Ana.Silva@example.org", password=GOOD_PASSWORD, preferred_language=owner_language
     )
     answers = []
     for email in ("other.person@example.org", "ANA.SILVA@example.org"):
@@ -682,7 +673,7 @@ def test_the_length_cap_holds_at_sign_up(client, cap_checking_hasher):
         assert api.json()["errors"]["password"] == [TOO_LONG_EN]
         if not taken:
             assert not User.objects.exists()
-            User.objects.create_user("owner", SIGN_UP["email"], GOOD_PASSWORD)
+            UserFactory.create(email=SIGN_UP["email"], password=GOOD_PASSWORD)
     assert User.objects.count() == 1
     assert not mail.outbox
 

@@ -14,7 +14,6 @@ import re
 from html import unescape
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from wagtail.models import Locale
 from wagtail.test.utils.form_data import (
@@ -25,8 +24,8 @@ from wagtail.test.utils.form_data import (
 )
 from wagtail_localize.operations import translate_object
 
-from cms.core.models import HomePage
 from cms.news.models import NewsIndexPage, NewsPage
+from tests.factories import EditorFactory, NewsIndexPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -76,8 +75,7 @@ class Editor:
 
 @pytest.fixture
 def editor(client, django_capture_on_commit_callbacks) -> Editor:
-    user = get_user_model().objects.create_superuser(username="editor", password="x")
-    client.force_login(user)
+    client.force_login(EditorFactory.create())
     return Editor(client, django_capture_on_commit_callbacks)
 
 
@@ -89,10 +87,7 @@ def french() -> Locale:
 @pytest.fixture
 def news_index(french, django_capture_on_commit_callbacks) -> NewsIndexPage:
     """The English news index, published, and its French translation (set up, not tested)."""
-    home = HomePage.objects.get(locale__language_code="en")
-    index = NewsIndexPage(title="News", slug="news")
-    home.add_child(instance=index)
-    index.save_revision().publish()
+    index = NewsIndexPageFactory.create(title="News", slug="news")
     with django_capture_on_commit_callbacks(execute=True):
         translate_object(index, [french])
     # A new translation starts as a draft (WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE).

@@ -1,24 +1,25 @@
 """Partial downloads through the API: sign-in, validation, reuse, progress, logged download."""
 
+import io
+import os
+from datetime import timedelta
+
 import pytest
-from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 from wagtail.models import Locale
 
 from cms.videos.models import Clip, DownloadRecord
 from cms.videos.processing import create_clip
+from tests.factories import EditorFactory, JournalistFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def journalist(client):
-    client.force_login(
-        get_user_model().objects.create_user(
-            username="reporter", email="reporter@example.org", email_verified_at=timezone.now()
-        )
-    )
+    client.force_login(JournalistFactory.create(username="reporter"))
     return client
 
 
@@ -156,12 +157,6 @@ def test_a_clip_of_the_original_is_encoded_over_the_range(journalist, video):
 def test_clips_nobody_asked_for_lately_are_purged_with_their_files(
     journalist, video, django_capture_on_commit_callbacks
 ):
-    import io
-    from datetime import timedelta
-
-    from django.core.management import call_command
-    from django.utils import timezone
-
     old = Clip.objects.get(pk=_ask(journalist, video, start=0, end=1).json()["id"])
     recent = Clip.objects.get(pk=_ask(journalist, video, start=1, end=2).json()["id"])
     create_clip(old)
@@ -175,13 +170,11 @@ def test_clips_nobody_asked_for_lately_are_purged_with_their_files(
 
     assert "1 clips deleted" in out.getvalue()
     assert list(Clip.objects.all()) == [recent]
-    import os
-
     assert not os.path.exists(path)
 
 
 def test_the_admin_video_page_offers_the_clip_picker(client, video):
-    client.force_login(get_user_model().objects.create_superuser(username="ed", password="x"))
+    client.force_login(EditorFactory.create())
     html = client.get(f"/admin/snippets/videos/video/edit/{video.pk}/").content.decode()
     assert f'data-clips-url="/api/v2/videos/{video.pk}/clips/"' in html
     assert '<option value="360p">360p</option>' in html

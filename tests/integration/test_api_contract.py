@@ -6,13 +6,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.files.images import ImageFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 from openapi_spec_validator import validate
@@ -24,6 +22,7 @@ from cms.api.schema import openapi_document
 from cms.news.models import NewsPage
 from cms.videos.models import Clip, Video
 from cms.videos.processing import create_clip, create_renditions
+from tests.factories import JournalistFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -129,9 +128,7 @@ def test_live_responses_match_the_document(client, demo):
 
     # Partial downloads, for a signed-in journalist.
     create_renditions(video.media)
-    journalist = get_user_model().objects.create_user(
-        username="journalist", email="j@example.org", email_verified_at=timezone.now()
-    )
+    journalist = JournalistFactory.create()
     client.force_login(journalist)
     download = f"/api/v2/videos/{video.pk}/download/original/"
     assert _checked(api, client, download, exercised).status_code == 200

@@ -3,25 +3,15 @@
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.http import Http404
 from django.test import RequestFactory
-from django.utils import timezone
 
 from cms.core.media import serve_public_media
 from cms.videos.models import DownloadRecord, Video, VideoMedia
+from tests.factories import EditorFactory, JournalistFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _user(verified: bool = True, **fields):
-    return get_user_model().objects.create_user(
-        username=fields.pop("username", "reporter"),
-        email=fields.pop("email", "reporter@example.org"),
-        email_verified_at=timezone.now() if verified else None,
-        **fields,
-    )
 
 
 def _url(video: Video, name: str) -> str:
@@ -40,7 +30,7 @@ def test_the_api_lists_gated_download_urls(client, video):
 def test_anonymous_and_unverified_callers_cannot_download(client, video):
     name = video.media.renditions.first().name
     assert client.get(_url(video, name)).status_code == 401
-    client.force_login(_user(verified=False))
+    client.force_login(UserFactory.create())
     refused = client.get(_url(video, name))
     assert refused.status_code == 403
     assert "Confirm your email address" in refused.json()["message"]
@@ -48,7 +38,7 @@ def test_anonymous_and_unverified_callers_cannot_download(client, video):
 
 
 def test_a_verified_account_downloads_renditions_and_the_original(client, video):
-    user = _user()
+    user = JournalistFactory.create()
     client.force_login(user)
     rendition = video.media.renditions.first()
     response = client.get(_url(video, rendition.name))
@@ -68,7 +58,7 @@ def test_a_verified_account_downloads_renditions_and_the_original(client, video)
 
 
 def test_a_player_can_seek_and_seeking_is_not_logged_again(client, video):
-    client.force_login(_user())
+    client.force_login(JournalistFactory.create())
     rendition = video.media.renditions.first()
     with rendition.file.open("rb") as stored:
         content = stored.read()
@@ -87,17 +77,17 @@ def test_a_player_can_seek_and_seeking_is_not_logged_again(client, video):
 
 def test_drafts_are_downloadable_by_staff_only(client, video):
     video.unpublish()
-    client.force_login(_user())
+    client.force_login(JournalistFactory.create())
     assert client.get(_url(video, "original")).status_code == 404
-    client.force_login(_user(username="editor", email="editor@example.org", is_staff=True))
+    client.force_login(EditorFactory.create())
     assert client.get(_url(video, "original")).status_code == 200
 
 
 def test_a_video_still_processing_is_downloadable_by_staff_only(client, video):
     VideoMedia.objects.filter(pk=video.media_id).update(status=VideoMedia.Status.PROCESSING)
-    client.force_login(_user())
+    client.force_login(JournalistFactory.create())
     assert client.get(_url(video, "original")).status_code == 404
-    client.force_login(_user(username="editor", email="editor@example.org", is_staff=True))
+    client.force_login(EditorFactory.create())
     assert client.get(_url(video, "original")).status_code == 200
 
 

@@ -32,9 +32,9 @@ from schemathesis.checks import (
 from schemathesis.core.failures import FailureGroup
 from wagtail.images.models import Image
 
-from cms.news.models import NewsIndexPage, NewsPage
+from cms.news.models import NewsIndexPage
 from cms.videos.models import Clip, Video
-from tests.factories import JournalistFactory
+from tests.factories import JournalistFactory, NewsPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,9 +56,7 @@ CHECKS = [
 @pytest.fixture
 def content(news_index: NewsIndexPage, video: Video) -> dict[str, Any]:
     """Something for each kind of id to find: an article, an image, a video, a clip."""
-    article = NewsPage(title="Chiefs of defence meet", slug="chiefs", standfirst="In Brussels")
-    news_index.add_child(instance=article)
-    article.save_revision().publish()
+    article = NewsPageFactory.create(parent=news_index, title="Chiefs of defence meet")
     buffer = io.BytesIO()
     PILImage.new("RGB", (32, 24), "navy").save(buffer, "PNG")
     image = Image.objects.create(title="Flags", file=ImageFile(buffer, name="flags.png"))

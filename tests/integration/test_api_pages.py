@@ -1,9 +1,10 @@
 """The pages API shows live, public pages only, rejects bad parameters and revalidates cheaply.
 
-Pages are built with Wagtail's own APIs (add_child, revisions, publish, unpublish, view
-restrictions), as editors would in the admin, and read back through `/api/v2/pages/`. Every
-"hidden" assertion sits next to a published, public control page that must be visible, so
-none of them can pass because the listing is empty or the endpoint is broken.
+Pages are built with Wagtail's own APIs (add_child and revisions through the factories,
+publish, unpublish, view restrictions), as editors would in the admin, and read back through
+`/api/v2/pages/`. Every "hidden" assertion sits next to a published, public control page
+that must be visible, so none of them can pass because the listing is empty or the endpoint is
+broken.
 """
 
 from datetime import timedelta
@@ -14,6 +15,7 @@ from django.utils import timezone
 from wagtail.models import Locale, Page, PageViewRestriction, Revision
 
 from cms.news.models import NewsIndexPage, NewsPage
+from tests.factories import NewsIndexPageFactory, NewsPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,22 +24,6 @@ LISTING = "/api/v2/pages/?type=news.NewsPage&limit=100"
 
 def _detail_url(page: Page) -> str:
     return f"/api/v2/pages/{page.pk}/"
-
-
-def _add_news_page(parent: Page, slug: str, *, publish: bool = True, **fields) -> NewsPage:
-    page = NewsPage(
-        title=fields.pop("title", f"Article {slug}"),
-        slug=slug,
-        standfirst=fields.pop("standfirst", f"Standfirst of {slug}."),
-        live=publish,
-        **fields,
-    )
-    parent.add_child(instance=page)
-    revision = page.save_revision()
-    if publish:
-        revision.publish()
-    page.refresh_from_db()
-    return page
 
 
 def _listed(client) -> dict[int, dict]:
@@ -64,7 +50,12 @@ def _assert_hidden(client, page: Page) -> None:
 @pytest.fixture
 def control(news_index: NewsIndexPage) -> NewsPage:
     """A published, public article: whatever a test hides, this one must stay visible."""
-    return _add_news_page(news_index, "control", title="Control article")
+    return NewsPageFactory.create(
+        parent=news_index,
+        title="Control article",
+        slug="control",
+        standfirst="Standfirst of control.",
+    )
 
 
 # --- Visibility ------------------------------------------------------------------------------
@@ -90,14 +81,14 @@ def test_a_published_public_page_is_listed_and_has_a_detail(client, control):
 
 
 def test_a_draft_never_published_is_hidden(client, control, news_index):
-    draft = _add_news_page(news_index, "draft", publish=False)
+    draft = NewsPageFactory.create(parent=news_index, published=False)
     assert not draft.live
     _assert_hidden(client, draft)
     assert control.pk in _listed(client)
 
 
 def test_an_unpublished_page_is_hidden(client, control, news_index):
-    page = _add_news_page(news_index, "withdrawn")
+    page = NewsPageFactory.create(parent=news_index)
     assert page.pk in _listed(client)
 
     page.unpublish()
@@ -109,7 +100,7 @@ def test_an_unpublished_page_is_hidden(client, control, news_index):
 
 def test_a_page_scheduled_for_the_future_is_hidden_until_it_goes_live(client, control, news_index):
     go_live_at = timezone.now() + timedelta(days=1)
-    page = _add_news_page(news_index, "embargoed", publish=False, go_live_at=go_live_at)
+    page = NewsPageFactory.create(parent=news_index, published=False, go_live_at=go_live_at)
     page.get_latest_revision().publish()  # with go_live_at ahead: approves, does not publish
     page.refresh_from_db()
     assert not page.live
@@ -144,11 +135,9 @@ def test_a_page_scheduled_for_the_future_is_hidden_until_it_goes_live(client, co
 def test_a_private_page_is_hidden(client, home, news_index, on, restriction):
     # The private article lives under its own index, so restricting "the parent" leaves the
     # control article (under the public index) untouched.
-    private_index = NewsIndexPage(title="Private news", slug="private-news")
-    home.add_child(instance=private_index)
-    private_index.save_revision().publish()
-    public = _add_news_page(news_index, "public")
-    private = _add_news_page(private_index, "private")
+    private_index = NewsIndexPageFactory.create(parent=home, title="Private news")
+    public = NewsPageFactory.create(parent=news_index)
+    private = NewsPageFactory.create(parent=private_index)
     assert private.pk in _listed(client)
 
     PageViewRestriction.objects.create(
@@ -160,7 +149,7 @@ def test_a_private_page_is_hidden(client, home, news_index, on, restriction):
 
 
 def test_a_deleted_page_is_hidden(client, control, news_index):
-    page = _add_news_page(news_index, "deleted")
+    page = NewsPageFactory.create(parent=news_index)
     page_id = page.pk
     assert page_id in _listed(client)
 
@@ -173,7 +162,7 @@ def test_a_deleted_page_is_hidden(client, control, news_index):
 
 
 def test_a_new_revision_stays_invisible_until_it_is_published(client, news_index):
-    page = _add_news_page(news_index, "revised", title="First title", standfirst="First.")
+    page = NewsPageFactory.create(parent=news_index, title="First title", standfirst="First.")
 
     page.title = "Second title"
     page.standfirst = "Second."
@@ -303,9 +292,9 @@ def test_an_unknown_locale_message_lists_the_valid_codes(client, control):
 
 
 def test_search_can_be_ordered_by_an_indexed_field(client, news_index):
-    alpha = _add_news_page(news_index, "alpha", title="Brussels alpha")
-    beta = _add_news_page(news_index, "beta", title="Brussels beta")
-    _add_news_page(news_index, "gamma", title="Unrelated")
+    alpha = NewsPageFactory.create(parent=news_index, title="Brussels alpha")
+    beta = NewsPageFactory.create(parent=news_index, title="Brussels beta")
+    NewsPageFactory.create(parent=news_index, title="Unrelated")
 
     response = client.get("/api/v2/pages/?type=news.NewsPage&search=Brussels&order=-title")
     assert response.status_code == 200, response.content

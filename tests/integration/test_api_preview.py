@@ -1,26 +1,19 @@
 """Headless previews: a signed token opens the latest draft of one page, for a while."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import override_settings
 from wagtail.models import Page
 
 from cms.api.preview import preview_token_create
-from cms.core.models import HomePage
-from cms.news.models import NewsIndexPage, NewsPage
+from cms.news.models import NewsPage
+from tests.factories import EditorFactory, NewsPageFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def draft() -> NewsPage:
-    home = HomePage.objects.get(locale__language_code="en")
-    index = home.add_child(instance=NewsIndexPage(title="News", slug="news"))
-    page = index.add_child(
-        instance=NewsPage(title="Embargoed", slug="embargoed", standfirst="Not yet.", live=False)
-    )
-    page.save_revision()
-    return page
+    return NewsPageFactory.create(title="Embargoed", standfirst="Not yet.", published=False)
 
 
 def _preview(client, token: str):
@@ -78,14 +71,8 @@ def test_missing_token_or_unknown_parameter_is_a_400(client, draft, query):
     assert response.json()["message"]
 
 
-def _editor(is_superuser: bool):
-    return get_user_model().objects.create_user(
-        username="editor", password="x", is_superuser=is_superuser, is_staff=True
-    )
-
-
 def test_the_admin_button_hands_a_working_token_to_the_api(client, draft):
-    client.force_login(_editor(is_superuser=True))
+    client.force_login(EditorFactory.create())
     edit = client.get(f"/admin/pages/{draft.pk}/edit/")
     assert f"/admin/headless-preview/{draft.pk}/" in edit.content.decode()
 
@@ -97,13 +84,13 @@ def test_the_admin_button_hands_a_working_token_to_the_api(client, draft):
 
 @override_settings(HEADLESS_PREVIEW_URL="https://front.example.org/preview?token={token}")
 def test_the_admin_sends_editors_to_the_front_end_when_configured(client, draft):
-    client.force_login(_editor(is_superuser=True))
+    client.force_login(EditorFactory.create())
     redirect = client.get(f"/admin/headless-preview/{draft.pk}/")
     assert redirect["Location"].startswith("https://front.example.org/preview?token=")
 
 
 def test_only_editors_of_the_page_get_a_token(client, draft):
-    user = _editor(is_superuser=False)
+    user = EditorFactory.create(is_superuser=False)
     user.user_permissions.add(*_admin_access())
     client.force_login(user)
     response = client.get(f"/admin/headless-preview/{draft.pk}/")

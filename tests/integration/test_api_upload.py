@@ -3,19 +3,19 @@
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import override_settings
 
 from cms.videos.models import Video, VideoMedia
 from pipeline.models import OutboxEvent
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def press_officer(client):
-    user = get_user_model().objects.create_user(username="press", password="x")
+    user = UserFactory.create()
     user.user_permissions.add(Permission.objects.get(codename="add_video"))
     client.force_login(user)
     return client
@@ -70,5 +70,5 @@ def test_a_title_is_required(press_officer, sample_media_dir):
 
 def test_only_accounts_allowed_to_add_videos_upload(client, sample_media_dir):
     assert _upload(client, sample_media_dir / "example2.mp4").status_code == 401
-    client.force_login(get_user_model().objects.create_user(username="reporter"))
+    client.force_login(UserFactory.create())
     assert _upload(client, sample_media_dir / "example2.mp4").status_code == 403

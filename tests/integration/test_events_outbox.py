@@ -5,35 +5,26 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from cms.core.models import HomePage
 from cms.news.models import NewsIndexPage, NewsPage
 from pipeline.models import OutboxEvent
+from tests.factories import EditorFactory, NewsPageFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def news_index() -> NewsIndexPage:
-    home = HomePage.objects.get(locale__language_code="en")
-    index = home.add_child(instance=NewsIndexPage(title="News", slug="news"))
-    index.save_revision().publish()
-    return index
-
-
-@pytest.fixture
 def draft(news_index) -> NewsPage:
-    page = news_index.add_child(
-        instance=NewsPage(
-            title="Summit opens", slug="summit-opens", standfirst="Today.", live=False
-        )
+    return NewsPageFactory.create(
+        parent=news_index,
+        title="Summit opens",
+        slug="summit-opens",
+        standfirst="Today.",
+        published=False,
     )
-    page.save_revision()
-    return page
 
 
 def _events(page, event_type: str) -> list[OutboxEvent]:
@@ -41,7 +32,7 @@ def _events(page, event_type: str) -> list[OutboxEvent]:
 
 
 def test_publishing_in_the_admin_records_one_event_that_matches_the_api(client, draft):
-    client.force_login(get_user_model().objects.create_superuser(username="ed", password="x"))
+    client.force_login(EditorFactory.create())
     response = client.post(
         f"/admin/pages/{draft.pk}/edit/",
         {

@@ -6,28 +6,22 @@ from datetime import date, timedelta
 import pytest
 from wagtail.models import PageViewRestriction
 
-from cms.core.models import HomePage
 from cms.news.models import NewsIndexPage, NewsPage
+from tests.factories import NewsPageFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def index() -> NewsIndexPage:
-    home = HomePage.objects.get(locale__language_code="en")
-    news = home.add_child(instance=NewsIndexPage(title="News", slug="news"))
-    news.save_revision().publish()
+def index(news_index: NewsIndexPage) -> NewsIndexPage:
     for day in range(14):  # article-0 is the oldest, article-13 the newest
-        article = news.add_child(
-            instance=NewsPage(
-                title=f"article-{day}",
-                slug=f"article-{day}",
-                standfirst="…",
-                publication_date=date(2026, 1, 1) + timedelta(days=day),
-            )
+        NewsPageFactory.create(
+            parent=news_index,
+            title=f"article-{day}",
+            slug=f"article-{day}",
+            publication_date=date(2026, 1, 1) + timedelta(days=day),
         )
-        article.save_revision().publish()
-    return news
+    return news_index
 
 
 def _titles(client, query: str = "") -> list[str]:

@@ -23,6 +23,7 @@ from pipeline import jobs
 from pipeline.dispatch import Outcome, process_event
 from pipeline.events import cloudevent
 from pipeline.models import OutboxEvent
+from tests.factories import SubscriptionFactory, TopicFactory
 from tests.integration.helpers import publish_news_page
 
 pytestmark = pytest.mark.django_db
@@ -34,20 +35,14 @@ SUBSCRIBE_API = "/api/v2/newsletter/subscriptions/"
 @pytest.fixture
 def defence() -> Topic:
     """A topic in English and its French translation (one translation key)."""
-    topic = Topic.objects.create(
-        name="Defence", slug="defence", locale=Locale.objects.get(language_code="en")
+    return TopicFactory.create(
+        name="Defence", slug="defence", translations={"fr": {"name": "Défense"}}
     )
-    french = topic.copy_for_translation(Locale.objects.get(language_code="fr"))
-    french.name = "Défense"
-    french.save()
-    return topic
 
 
 @pytest.fixture
 def partnerships() -> Topic:
-    return Topic.objects.create(
-        name="Partnerships", slug="partnerships", locale=Locale.objects.get(language_code="en")
-    )
+    return TopicFactory.create(name="Partnerships", slug="partnerships")
 
 
 @pytest.fixture
@@ -64,18 +59,6 @@ def jobs_run_here(monkeypatch) -> None:
     """Jobs enqueued by the consumer run in this process, in the test's transaction (the
     test settings' broker is RabbitMQ, whose worker could not see uncommitted rows)."""
     monkeypatch.setattr(jobs, "_send", lambda actor, args, kwargs: actor(*args, **kwargs))
-
-
-def subscriber(
-    email: str,
-    languages: tuple[str, ...] = ("en",),
-    topics: tuple[Topic, ...] = (),
-    status: str = Subscription.Status.CONFIRMED,
-) -> Subscription:
-    preferences = Preferences(languages, tuple(topic.translation_key for topic in topics))
-    subscription = Subscription.objects.create(email=email, language=languages[0], status=status)
-    services._set_preferences(subscription, preferences)
-    return subscription
 
 
 def confirmation_path(message: mail.EmailMessage) -> str:
@@ -182,7 +165,7 @@ def test_a_tampered_or_expired_link_confirms_nothing(client, monkeypatch):
 def test_an_address_already_subscribed_gets_the_same_answer(
     client, defence, partnerships, capture_on_commit
 ):
-    known = subscriber("known@example.org", topics=(defence,))
+    known = SubscriptionFactory.create(email="known@example.org", topics=[defence])
 
     def subscribe_both_ways(email: str) -> tuple[Any, ...]:
         data = {"email": email, "languages": ["en"], "topics": [str(partnerships.translation_key)]}
@@ -256,12 +239,14 @@ def test_the_api_answers_bad_input_with_the_field_errors(client, defence, data, 
 def test_a_published_article_reaches_each_matching_subscriber_once(
     news_index, french_index, defence, partnerships, jobs_run_here, capture_on_commit
 ):
-    subscriber("all@example.org")
-    subscriber("defence@example.org", languages=("en", "fr"), topics=(defence,))
-    subscriber("french@example.org", languages=("fr",))
-    subscriber("other-topic@example.org", topics=(partnerships,))
-    subscriber("pending@example.org", status=Subscription.Status.PENDING)
-    subscriber("gone@example.org", status=Subscription.Status.UNSUBSCRIBED)
+    SubscriptionFactory.create(email="all@example.org")
+    SubscriptionFactory.create(
+        email="defence@example.org", languages=["en", "fr"], topics=[defence]
+    )
+    SubscriptionFactory.create(email="french@example.org", language="fr")
+    SubscriptionFactory.create(email="other-topic@example.org", topics=[partnerships])
+    SubscriptionFactory.create(email="pending@example.org", status=Subscription.Status.PENDING)
+    SubscriptionFactory.create(email="gone@example.org", status=Subscription.Status.UNSUBSCRIBED)
     page = publish_news_page(news_index, "summit", "Summit", topics=[defence])
     event = published_event(page)
 
@@ -292,7 +277,7 @@ def test_a_published_article_reaches_each_matching_subscriber_once(
 
 
 def test_other_pages_are_not_announced(news_index, jobs_run_here, capture_on_commit):
-    subscriber("all@example.org")
+    SubscriptionFactory.create(email="all@example.org")
     news_index.title = "All the news"
     news_index.save_revision().publish()
 
@@ -302,8 +287,8 @@ def test_other_pages_are_not_announced(news_index, jobs_run_here, capture_on_com
 
 
 def test_a_failed_email_is_retried_alone(news_index, jobs_run_here, monkeypatch):
-    subscriber("first@example.org")
-    subscriber("second@example.org")
+    SubscriptionFactory.create(email="first@example.org")
+    SubscriptionFactory.create(email="second@example.org")
     page = publish_news_page(news_index, "summit", "Summit")
     real_send = mail.EmailMultiAlternatives.send
 
@@ -330,7 +315,7 @@ def test_a_failed_email_is_retried_alone(news_index, jobs_run_here, monkeypatch)
 @pytest.fixture
 def announced(news_index, jobs_run_here, capture_on_commit) -> mail.EmailMessage:
     """The announcement of an article, as mailed to one subscriber."""
-    subscriber("reader@example.org")
+    SubscriptionFactory.create(email="reader@example.org")
     page = publish_news_page(news_index, "summit", "Summit")
     deliver(published_event(page), capture_on_commit)
     [message] = mail.outbox
@@ -364,7 +349,7 @@ def test_the_mail_client_unsubscribes_with_one_post(announced):
 
 
 def test_a_forged_unsubscribe_link_is_refused(client):
-    subscription = subscriber("reader@example.org")
+    subscription = SubscriptionFactory.create(email="reader@example.org")
     token = services.unsubscribe_token(subscription)
 
     response = client.post(f"/en/newsletter/unsubscribe/{token[:-1]}x/")
@@ -380,8 +365,8 @@ def test_the_digest_lists_each_subscribers_articles_in_one_email(
     settings, news_index, defence, jobs_run_here, capture_on_commit
 ):
     settings.NEWSLETTER_MODE = "digest"
-    subscriber("all@example.org")
-    subscriber("defence@example.org", topics=(defence,))
+    SubscriptionFactory.create(email="all@example.org")
+    SubscriptionFactory.create(email="defence@example.org", topics=[defence])
     first = publish_news_page(news_index, "summit", "Summit", topics=[defence])
     second = publish_news_page(news_index, "exercise", "Exercise")
     for page in (first, second):

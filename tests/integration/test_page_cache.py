@@ -3,13 +3,13 @@ when content changes, and never anything personal."""
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from config.settings.base import with_page_cache
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_publishing_empties_the_cache(client, home, django_capture_on_commit_cal
 
 def test_signed_in_visitors_neither_read_nor_fill_the_cache(client, home):
     client.get("/en/")  # the anonymous page, now cached
-    user = get_user_model().objects.create_user(username="reporter", email="r@example.org")
+    user = UserFactory.create()
     client.force_login(user)
     signed_in, queries = _get(client, "/en/")
     assert "My account" in signed_in.content.decode()
@@ -67,7 +67,7 @@ def test_signed_in_visitors_neither_read_nor_fill_the_cache(client, home):
 
 
 def test_api_calls_with_a_token_and_account_pages_are_never_cached(client, home):
-    user = get_user_model().objects.create_user(username="reporter", email="r@example.org")
+    user = UserFactory.create()
     token = Token.objects.create(user=user)
     for _ in range(2):
         me, queries = _get(client, "/api/v2/accounts/me/", Authorization=f"Token {token.key}")

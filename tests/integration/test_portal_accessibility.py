@@ -16,12 +16,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from cms.accounts.models import User
 from cms.videos.models import VideoLibraryPage
+from tests.factories import JournalistFactory
 from tests.integration import axe
 from tests.integration.conftest import DemoPortal
 from tests.integration.helpers import csp_violations
@@ -110,14 +109,8 @@ def _full_page_png(browser: WebDriver, width: int) -> bytes:
 
 
 def _sign_in_as_journalist(browser: WebDriver, base_url: str) -> None:
-    journalist = User.objects.create_user(
-        username="reporter",
-        email="reporter@example.org",
-        password="Harbour-Visit-2025!",
-        email_verified_at=timezone.now(),
-    )
     client = Client()
-    client.force_login(journalist)
+    client.force_login(JournalistFactory.create())
     browser.get(f"{base_url}/robots.txt")  # a page of the site, to set its cookie
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     browser.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": session, "path": "/"})

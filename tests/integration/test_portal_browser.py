@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -24,6 +23,7 @@ from wagtail.models import Locale
 from cms.accounts.models import User
 from cms.videos.models import Clip, DownloadRecord, Video, VideoLibraryPage
 from cms.videos.processing import create_clip
+from tests.factories import JournalistFactory
 from tests.integration.helpers import video_frame_count, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -228,12 +228,7 @@ def test_a_journalist_registers_confirms_and_downloads_a_version_and_a_clip(
 def test_a_password_reset_by_code_ends_on_the_page_where_it_started(
     browser, live_server, demo_portal, smtp
 ):
-    journalist = User.objects.create_user(
-        username="reporter",
-        email="reporter@example.org",
-        password=PASSWORD,
-        email_verified_at=timezone.now(),
-    )
+    journalist = JournalistFactory.create(email="reporter@example.org")
     start = _video_page(demo_portal.videos[0], "en") + "?t=8"
     browser.get(live_server.url + start)
     _click(browser, browser.find_element(By.CSS_SELECTOR, "nav.site-account a[href*='sign-in']"))

@@ -7,15 +7,25 @@ from datetime import date
 
 import pytest
 from defusedxml import ElementTree
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from wagtail.models import Locale, Page
 
-from cms.core.models import Country, HomePage, HomePageFeaturedVideo, Person, Topic
-from cms.news.models import NewsIndexPage, NewsPage
-from cms.videos.models import DownloadRecord, Video, VideoLibraryPage
+from cms.core.models import HomePageFeaturedVideo
+from cms.news.models import NewsPage
+from cms.videos.models import DownloadRecord, Video
+from tests.factories import (
+    CountryFactory,
+    JournalistFactory,
+    NewsIndexPageFactory,
+    NewsPageFactory,
+    PersonFactory,
+    TopicFactory,
+    UserFactory,
+    VideoFactory,
+    VideoLibraryPageFactory,
+    home_page,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,37 +44,29 @@ def _translate(page: Page, locale: Locale, **fields) -> Page:
     return _publish(translation)
 
 
-def _terms(model, key: str, names: dict[str, str], **fields):
-    """One taxonomy term in English and French, sharing a translation key."""
-    english = model.objects.create(
-        name=names["en"], slug=key, locale=Locale.objects.get(language_code="en"), **fields
-    )
-    french = english.copy_for_translation(Locale.objects.get(language_code="fr"))
-    french.name, french.slug = names["fr"], names.get("fr_slug", key)
-    french.save()
-    return english
-
-
 class Portal:
     """A bilingual site: homes, news indexes, video libraries, one translated article."""
 
     def __init__(self, video: Video) -> None:
-        self.en = Locale.objects.get(language_code="en")
         self.fr = Locale.objects.get(language_code="fr")
-        self.home = HomePage.objects.get(locale=self.en, depth=2)
-        self.home_fr = _translate(self.home, self.fr)
-        self.news = self.home.add_child(instance=NewsIndexPage(title="News", slug="news"))
-        _publish(self.news)
+        self.home, self.home_fr = home_page("en"), home_page("fr")
+        self.news = NewsIndexPageFactory.create(parent=self.home, title="News", slug="news")
         self.news_fr = _translate(self.news, self.fr, title="Actualités", slug="actualites")
-        self.library = self.home.add_child(
-            instance=VideoLibraryPage(title="Videos", slug="videos")
+        self.library = VideoLibraryPageFactory.create(
+            parent=self.home, title="Videos", slug="videos"
         )
-        _publish(self.library)
         self.library_fr = _translate(self.library, self.fr, title="Vidéos")
-        self.defence = _terms(Topic, "defence", {"en": "Defence", "fr": "Défense"})
-        self.ukraine = _terms(Topic, "ukraine", {"en": "Ukraine", "fr": "Ukraine"})
-        self.japan = _terms(Country, "japan", {"en": "Japan", "fr": "Japon", "fr_slug": "japon"})
-        self.rutte = _terms(Person, "mark-rutte", {"en": "Mark Rutte", "fr": "Mark Rutte"})
+        # Terms in English and French; the French ones keep the English slug unless given one.
+        self.defence = TopicFactory.create(
+            name="Defence", slug="defence", translations={"fr": {"name": "Défense"}}
+        )
+        self.ukraine = TopicFactory.create(name="Ukraine", slug="ukraine", translations={"fr": {}})
+        self.japan = CountryFactory.create(
+            name="Japan", slug="japan", translations={"fr": {"name": "Japon", "slug": "japon"}}
+        )
+        self.rutte = PersonFactory.create(
+            name="Mark Rutte", slug="mark-rutte", translations={"fr": {}}
+        )
         self.video = video
         video.topics.set([self.defence])
         video.save_revision().publish()
@@ -90,30 +92,14 @@ class Portal:
         )
 
     def add_article(self, title: str, slug: str, day: date, **fields) -> NewsPage:
-        topics = fields.pop("topics", [])
-        countries = fields.pop("countries", [])
-        people = fields.pop("people", [])
-        page = NewsPage(
-            title=title, slug=slug, standfirst=f"{title}.", publication_date=day, **fields
+        return NewsPageFactory.create(
+            parent=self.news, title=title, slug=slug, publication_date=day, **fields
         )
-        page.topics, page.countries, page.people = topics, countries, people
-        self.news.add_child(instance=page)
-        return _publish(page)
 
 
 @pytest.fixture
 def portal(video) -> Portal:
     return Portal(video)
-
-
-def _user(verified: bool = True, **fields):
-    return get_user_model().objects.create_user(
-        username=fields.pop("username", "reporter"),
-        email=fields.pop("email", "reporter@example.org"),
-        password="Long-enough-Passw0rd!",
-        email_verified_at=timezone.now() if verified else None,
-        **fields,
-    )
 
 
 def _html(client, url: str, status: int = 200) -> str:
@@ -204,7 +190,7 @@ def test_an_article_links_its_terms_to_the_filtered_listing_in_its_language(clie
 
 
 def test_an_article_shows_only_published_videos_through_public_playback(client, portal):
-    draft = Video.objects.create(title="Secret draft", media=portal.video.media, live=False)
+    draft = VideoFactory.create(title="Secret draft", media=portal.video.media, published=False)
     portal.article.body = [
         ("video", {"video": portal.video, "caption": ""}),
         ("video", {"video": draft, "caption": ""}),
@@ -285,7 +271,7 @@ def test_anonymous_and_unverified_visitors_see_why_they_cannot_download(client, 
     assert f"/en/accounts/sign-in/?next={_video_url(portal)}" in html
     assert "data-clip-tool" not in html
     assert "/download/" not in html
-    client.force_login(_user(verified=False))
+    client.force_login(UserFactory.create())
     html = _html(client, _video_url(portal))
     assert "Confirm your email address to download" in html
     assert 'action="/en/accounts/verify-again/"' in html
@@ -293,7 +279,7 @@ def test_anonymous_and_unverified_visitors_see_why_they_cannot_download(client, 
 
 
 def test_a_verified_journalist_gets_every_version_with_its_size_and_the_clip_tool(client, portal):
-    client.force_login(_user())
+    client.force_login(JournalistFactory.create())
     html = _html(client, _video_url(portal))
     media = portal.video.media
     for rendition in media.renditions.all():
@@ -466,7 +452,7 @@ def _queries(client, url: str) -> int:
 
 def test_each_page_type_costs_a_bounded_number_of_queries(client, portal, settings):
     settings.SEARCH_BACKEND = "database"
-    client.force_login(_user())
+    client.force_login(JournalistFactory.create())
     urls = {
         "home": "/en/",
         "listing": "/en/news/",

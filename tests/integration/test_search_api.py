@@ -12,8 +12,9 @@ from wagtail.api.utils import get_full_url
 from wagtail.models import Locale
 
 from cms.core.models import Topic
-from cms.videos.models import ShotListEntry, Video, VideoLibraryPage, VideoMedia
+from cms.videos.models import ShotListEntry, Video, VideoMedia
 from search.types import NEWS, VIDEO
+from tests.factories import EditorFactory, TopicFactory, VideoFactory, VideoLibraryPageFactory
 from tests.integration.helpers import index_outbox, manage, publish_news_page
 
 pytestmark = pytest.mark.django_db
@@ -32,37 +33,30 @@ def _video(
 ) -> Video:
     # Search reads a video's length from its media's probe; no file is needed for that.
     media = VideoMedia.objects.create(source="videos/originals/x.mp4", duration=duration)
-    video = Video(
+    locale = locale or Locale.get_default()
+    return VideoFactory.create(
         title=title,
         description=f"{title}, described.",
         recording_date=datetime.date(2023, 9, 14),
-        locale=locale or Locale.get_default(),
+        locale=locale,
         kind=kind,
         media=media,
         topics=list(topics),
+        shot_list=[ShotListEntry(start=0, end=2, description=shot, locale=locale)],
+        tags=["footage"],
     )
-    video.shot_list = [ShotListEntry(start=0, end=2, description=shot, locale=video.locale)]
-    video.save()
-    video.tags.add("footage")
-    video.save_revision().publish()
-    video.refresh_from_db()
-    return video
 
 
 @pytest.fixture
 def topics() -> dict[str, Topic]:
     """Two topics in English; one of them translated into French, with its own slug."""
-    english, french = (
-        Locale.objects.get(language_code="en"),
-        Locale.objects.get(language_code="fr"),
+    security = TopicFactory.create(
+        name="Maritime security",
+        slug="maritime-security",
+        translations={"fr": {"name": "Sécurité maritime", "slug": "securite-maritime"}},
     )
-    security = Topic.objects.create(
-        name="Maritime security", slug="maritime-security", locale=english
-    )
-    securite = security.copy_for_translation(french)
-    securite.name, securite.slug = "Sécurité maritime", "securite-maritime"
-    securite.save()
-    budget = Topic.objects.create(name="Budget", slug="budget", locale=english)
+    securite = security.get_translation(Locale.objects.get(language_code="fr"))
+    budget = TopicFactory.create(name="Budget", slug="budget")
     return {"security": security, "securite": securite, "budget": budget}
 
 
@@ -288,10 +282,7 @@ def test_a_video_links_to_its_page_in_the_library_of_its_language(
         return get_full_url(None, reverse("wagtailapi:videos:detail", args=[item.pk]))
 
     assert url(video) == api_url(video)  # no library yet
-    library = VideoLibraryPage(title="Videos", slug="videos")
-    home.add_child(instance=library)
-    library.save_revision().publish()
-    library.refresh_from_db()
+    library = VideoLibraryPageFactory.create(parent=home, title="Videos", slug="videos")
     index_outbox(elasticsearch_client, search_prefix)  # the library's event readdresses them
 
     assert url(video) == f"{library.full_url}{video.pk}/naval-exercise-footage/"
@@ -411,9 +402,8 @@ def test_messages_follow_the_language(client):
     assert english != french
 
 
-def test_editors_keep_wagtails_own_search_in_the_admin(client, content, django_user_model):
-    editor = django_user_model.objects.create_superuser("editor", "editor@example.org", "pw")
-    client.force_login(editor)
+def test_editors_keep_wagtails_own_search_in_the_admin(client, content):
+    client.force_login(EditorFactory.create())
     pages = client.get("/admin/pages/search/", {"q": "budget"})
     assert pages.status_code == 200
     assert "Budget talks" in pages.content.decode()

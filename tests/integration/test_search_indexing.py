@@ -16,9 +16,8 @@ from django.utils import timezone
 from elasticsearch import Elasticsearch
 from wagtail.models import Locale, PageViewRestriction
 
-from cms.core.models import Topic
 from cms.news.models import NewsIndexPage, NewsPage
-from cms.videos.models import ShotListEntry, Video, VideoMedia
+from cms.videos.models import ShotListEntry, Video
 from pipeline.dispatch import Outcome, process_events
 from pipeline.events import cloudevent
 from pipeline.models import OutboxEvent
@@ -27,6 +26,7 @@ from search.indexer import Operation, sync, write
 from search.indices import alias, mapping_version, physical_name
 from search.mappings import MAPPING_VERSION, index_definition
 from search.types import NEWS, VIDEO
+from tests.factories import NewsPageFactory, TopicFactory, VideoFactory, locale
 from tests.integration.helpers import index_outbox, publish_news_page
 
 pytestmark = pytest.mark.django_db
@@ -100,11 +100,9 @@ def test_publishing_unpublishing_and_deleting_follow_the_events(
 ):
     control = publish_news_page(news_index, "control", "Maritime exercise control")
     page = publish_news_page(news_index, "exercise", "Maritime exercise in the Baltic")
-    draft = NewsPage(
-        title="Maritime exercise draft", slug="draft", standfirst="Draft.", live=False
+    NewsPageFactory.create(
+        parent=news_index, title="Maritime exercise draft", slug="draft", published=False
     )
-    news_index.add_child(instance=draft)
-    draft.save_revision()
     index_outbox(indices, search_prefix)
     assert sorted(_found(client, q="maritime exercise")) == sorted([control.pk, page.pk])
 
@@ -197,12 +195,8 @@ def test_a_video_is_indexed_when_published_and_removed_when_unpublished_or_delet
 def test_a_videos_kind_and_topics_reach_the_index_when_it_is_published(
     client, indices, search_prefix
 ):
-    english = Locale.objects.get(language_code="en")
-    defence = Topic.objects.create(name="Defence", slug="defence", locale=english)
-    media = VideoMedia.objects.create(source="videos/originals/x.mp4", duration=75.0)
-    video = Video(title="Air policing", locale=english, media=media, kind=Video.Kind.B_ROLL)
-    video.save()
-    video.save_revision().publish()
+    defence = TopicFactory.create(name="Defence", slug="defence")
+    video = VideoFactory.create(title="Air policing", kind=Video.Kind.B_ROLL, media__duration=75.0)
     index_outbox(indices, search_prefix)
     assert _found(client, kind="b-roll", duration="medium") == [video.pk]
     assert _found(client, topic="defence") == []
@@ -229,20 +223,13 @@ def test_a_videos_kind_and_topics_reach_the_index_when_it_is_published(
 
 def test_documents_are_built_with_a_fixed_number_of_queries(news_index):
     """Topics (in each document's language) and video libraries are read once per batch."""
-    english, french = (
-        Locale.objects.get(language_code="en"),
-        Locale.objects.get(language_code="fr"),
+    topic = TopicFactory.create(
+        name="Cyber defence", slug="cyber-defence", translations={"fr": {"slug": "cyberdefense"}}
     )
-    topic = Topic.objects.create(name="Cyber defence", slug="cyber-defence", locale=english)
-    translated = topic.copy_for_translation(french)
-    translated.slug = "cyberdefense"
-    translated.save()
 
     def add_content(n: int) -> None:
         publish_news_page(news_index, f"cyber-{n}", f"Cyber {n}", topics=[topic])
-        video = Video(title=f"Cyber {n}", locale=french, topics=[topic])
-        video.save()
-        video.save_revision().publish()
+        VideoFactory.create(title=f"Cyber {n}", locale=locale("fr"), topics=[topic], media=None)
 
     def queries(locale: str) -> tuple[int, list[dict]]:
         with CaptureQueriesContext(connection) as captured:
@@ -290,9 +277,7 @@ def test_an_index_of_the_previous_mapping_takes_writes_until_search_reindex_repl
 ):
     old_index = _create_index_of_mapping_version_1(indices, "en")
     assert mapping_version(indices, alias("en")) == 1
-    topic = Topic.objects.create(
-        name="Energy security", slug="energy", locale=Locale.objects.get(language_code="en")
-    )
+    topic = TopicFactory.create(name="Energy security", slug="energy")
     # Indexed by the previous release: a document without the new fields.
     before = publish_news_page(news_index, "before", "Energy security before", topics=[topic])
     key = DocumentKey(NEWS, before.pk)

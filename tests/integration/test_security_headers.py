@@ -5,10 +5,9 @@ real browser loads the pages."""
 import importlib
 
 import pytest
-from django.utils import timezone
 
 import config.settings.base as base
-from cms.accounts.models import User
+from tests.factories import JournalistFactory
 from tests.integration.helpers import csp_violations, sign_in_editor
 
 CSP = "Content-Security-Policy"
@@ -122,12 +121,7 @@ def test_a_refusal_is_seen(browser, live_server, home):
 
 @pytest.mark.django_db
 def test_personal_api_answers_are_kept_by_no_cache(client, video):
-    User.objects.create_user(
-        username="reporter",
-        email="reporter@example.org",
-        password="Harbour-Visit-2025!",
-        email_verified_at=timezone.now(),
-    )
+    JournalistFactory.create(email="reporter@example.org", password="Harbour-Visit-2025!")
     token = client.post(
         "/api/v2/accounts/token/",
         {"email": "reporter@example.org", "password": "Harbour-Visit-2025!"},

@@ -14,6 +14,7 @@ from django.test import Client
 from wagtail.models import Collection, CollectionViewRestriction, PageViewRestriction
 
 from cms.accounts.models import Attempt, User
+from tests.factories import EditorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +34,12 @@ def _small_limits(settings) -> None:
 @pytest.fixture
 def editor() -> User:
     """A press officer who signs in to the admin by user name or email address."""
-    return User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
+    return EditorFactory.create(username="editor", email="editor@example.org", password=PASSWORD)
 
 
 @pytest.fixture
 def journalist() -> User:
-    return User.objects.create_user("journalist", "reporter@example.org", PASSWORD)
+    return UserFactory.create(email="reporter@example.org", password=PASSWORD)
 
 
 def _page(response) -> str:

@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from cms.accounts import throttling
 from cms.accounts.exceptions import Throttled
-from cms.accounts.models import Attempt, PasswordResetCode, User
+from cms.accounts.models import Attempt, PasswordResetCode
 from cms.accounts.throttling import Rule
 from pipeline.dispatch import Outcome, process_event, purge_processed_events
 from pipeline.models import ProcessedEvent
+from tests.factories import UserFactory
 
 PARALLEL = 12
 
@@ -69,7 +70,7 @@ def test_parallel_attempts_pass_exactly_the_limit(in_request):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_wrong_passwords_are_counted_up_to_the_limit_only(settings):
     settings.SIGN_IN_ATTEMPTS_PER_ACCOUNT = 3
-    user = User.objects.create_user("journalist", "reporter@example.org", "Harbour-Visit-2025!")
+    user = UserFactory.create(email="reporter@example.org")
 
     def sign_in() -> int:
         form = {"username": "reporter@example.org", "password": "wrong"}

@@ -9,7 +9,14 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.models import Locale
 
-from cms.videos.models import DownloadRecord, Rendition, Video, VideoMedia
+from cms.videos.models import DownloadRecord, Video, VideoMedia
+from tests.factories import (
+    EditorFactory,
+    RenditionFactory,
+    UserFactory,
+    VideoFactory,
+    VideoMediaFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +26,7 @@ LIST_URL = "/admin/snippets/videos/video/"
 
 @pytest.fixture
 def editor_client(client):
-    user = get_user_model().objects.create_superuser(username="editor", password="x")
-    client.force_login(user)
+    client.force_login(EditorFactory.create())
     return client
 
 
@@ -85,26 +91,18 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_stored(editor_client
 
 @pytest.fixture
 def processed_video() -> Video:
-    media = VideoMedia.objects.create(
+    media = VideoMediaFactory.create(
         source=ContentFile(b"not really a video", name="clip.mp4"),
         original_filename="clip.mp4",
         status=VideoMedia.Status.PROCESSING,
         progress=40,
-        duration=12.5,
         width=1920,
         height=1080,
     )
-    Rendition.objects.create(
-        media=media,
-        name="720p",
-        file=ContentFile(b"x", name="clip-720p.mp4"),
-        width=1280,
-        height=720,
-        bytes=123456,
+    RenditionFactory.create(
+        media=media, name="720p", width=1280, height=720, file=ContentFile(b"x", name="720p.mp4")
     )
-    video = Video.objects.create(title="Summit arrival", media=media)
-    video.save_revision().publish()
-    return video
+    return VideoFactory.create(title="Summit arrival", media=media)
 
 
 def test_the_listing_shows_the_processing_status(editor_client, processed_video):
@@ -148,7 +146,7 @@ def test_playing_in_the_admin_needs_a_permission_on_videos(client, processed_vid
     played = f"/admin/videos/{processed_video.pk}/play/720p/"
     assert client.get(played)["Location"].startswith("/admin/login/")
 
-    user = get_user_model().objects.create_user(username="reader", password="x")
+    user = UserFactory.create()
     user.user_permissions.add(Permission.objects.get(codename="access_admin"))
     client.force_login(user)
     refused = client.get(played)  # Wagtail's way: back to the dashboard, with a message

@@ -8,13 +8,13 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from cms.videos.models import Video, VideoMedia
 from pipeline.media.probe import InvalidMedia, probe, probe_with_ffprobe, probe_with_pyav
 from pipeline.models import OutboxEvent
+from tests.factories import EditorFactory
 from tests.integration.helpers import first_cluster
 
 pytestmark = pytest.mark.django_db
@@ -228,7 +228,7 @@ def test_pyav_refuses_an_overlong_video_too(inputs):
 
 @pytest.fixture
 def editor(client):
-    client.force_login(get_user_model().objects.create_superuser(username="ed", password="x"))
+    client.force_login(EditorFactory.create())
     return client
 
 

@@ -20,6 +20,7 @@ from cms.videos.uploads import video_upload_check
 from pipeline.dispatch import process_event
 from pipeline.media.renditions import Rung, encode_ladder, ladder_for
 from pipeline.models import OutboxEvent
+from tests.factories import EditorFactory, VideoFactory
 from tests.integration.helpers import first_cluster, subprocess_environment, wait_for
 
 
@@ -61,8 +62,7 @@ def _media(path: Path, title: str = "Sample") -> VideoMedia:
     with path.open("rb") as source:
         upload = File(source, name=path.name)
         media = video_media_create(upload=upload, probed=video_upload_check(upload=upload))
-    video = Video.objects.create(title=title, media=media)
-    video.save_revision().publish()
+    VideoFactory.create(title=title, media=media)
     return media
 
 
@@ -200,9 +200,7 @@ def test_a_truncated_webm_fails_with_a_readable_reason_and_an_event(
         f"videos/{video.pk}",
         {"id": video.pk, "error": media.error},
     )
-    from django.contrib.auth import get_user_model
-
-    client.force_login(get_user_model().objects.create_superuser(username="ed", password="x"))
+    client.force_login(EditorFactory.create())
     page = client.get(f"/admin/snippets/videos/video/edit/{video.pk}/").content.decode()
     assert escape(media.error) in page
 
@@ -285,8 +283,6 @@ def test_the_transcoder_hands_the_ladder_to_a_dramatiq_worker(
 def test_deleting_the_last_video_of_a_media_removes_its_files(
     client, sample_media_dir, django_capture_on_commit_callbacks
 ):
-    from django.contrib.auth import get_user_model
-
     media = _media(sample_media_dir / "example2.mp4")
     create_renditions(media)
     media.refresh_from_db()
@@ -299,7 +295,7 @@ def test_deleting_the_last_video_of_a_media_removes_its_files(
     assert len(files) == 5
     assert all(path.exists() for path in files)
     video = media.videos.get()
-    client.force_login(get_user_model().objects.create_superuser(username="ed", password="x"))
+    client.force_login(EditorFactory.create())
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/admin/snippets/videos/video/delete/{video.pk}/")
