@@ -66,15 +66,11 @@ def consumer_group(
     bindings: tuple[str, ...],
     batch_size: int = 1,
     batch_wait: float = 0.0,
-    retry_delays: tuple[int, ...] | None = None,
 ) -> ConsumerGroup:
     """Declare a consumer group; its queue is `cms.<name>`, bound to the routing keys given."""
     if name in _groups:
         raise ValueError(f"consumer group {name!r} is declared twice")
-    options: dict[str, Any] = {"batch_size": batch_size, "batch_wait": batch_wait}
-    if retry_delays is not None:
-        options["retry_delays"] = retry_delays
-    group = ConsumerGroup(name, bindings=bindings, **options)
+    group = ConsumerGroup(name, bindings=bindings, batch_size=batch_size, batch_wait=batch_wait)
     _groups[name] = group
     return group
 
