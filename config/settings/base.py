@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "cms.videos",
     "cms.newsletter",
     "cms.api",
+    "cms.operations",
     "pipeline",
     "search",
     # Wagtail, with wagtail-localize's locale admin in place of wagtail.locales.
