@@ -16,6 +16,7 @@ from pipeline.media.commands import TranscodeError
 from pipeline.media.frames import poster_jpeg, thumbnail_strip_jpeg
 from pipeline.media.renditions import encode_ladder, ladder_for
 from pipeline.outbox import record_event
+from pipeline.storage import local_copy
 
 from .events import RenditionData, VideoFailed, VideoReady
 from .models import Clip, Rendition, VideoMedia
@@ -67,13 +68,10 @@ def _create_renditions(media: VideoMedia) -> None:
         VideoMedia.objects.filter(pk=media.pk).update(progress=percent)
 
     try:
-        folder, encoded = encode_ladder(
-            Path(media.source.path),
-            rungs,
-            media.duration,
-            media.has_audio,
-            store_progress,
-        )
+        with local_copy(media.source) as source:
+            folder, encoded = encode_ladder(
+                source, rungs, media.duration, media.has_audio, store_progress
+            )
     except TranscodeError as error:
         _fail(media, str(error))
         return
@@ -169,21 +167,22 @@ def _create_clip(clip: Clip) -> None:
     media = clip.media
     Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.PROCESSING, error="")
     if clip.rendition == Clip.ORIGINAL:
-        source, reencode_all = Path(media.source.path), True  # any codec: encode the range
+        stored, reencode_all = media.source, True  # any codec: encode the range
     else:
-        source, reencode_all = Path(media.renditions.get(name=clip.rendition).file.path), False
+        stored, reencode_all = media.renditions.get(name=clip.rendition).file, False
     work = Path(tempfile.mkdtemp(prefix="newsroom-clip-out-"))
     try:
         output = work / "clip.mp4"
-        cut_clip(
-            source,
-            float(clip.start),
-            float(clip.end),
-            output,
-            media.has_audio,
-            reencode_all,
-            on_progress=lambda percent: _clip_progress(clip, percent),
-        )
+        with local_copy(stored) as source:
+            cut_clip(
+                source,
+                float(clip.start),
+                float(clip.end),
+                output,
+                media.has_audio,
+                reencode_all,
+                on_progress=lambda percent: _clip_progress(clip, percent),
+            )
         name = f"{media.pk}-{clip.rendition}-{clip.start}-{clip.end}.mp4"
         with output.open("rb") as cut:
             clip.file.save(name, File(cut), save=False)
