@@ -14,6 +14,8 @@ from cms.core.search_page import search_view
 from cms.videos.portal import embed_view, stream_view
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # /healthz, /readyz and /metrics, for load balancers and Prometheus.
+    path("", include("cms.operations.urls")),
     path("admin/", include(wagtailadmin_urls)),
     # A protected collection's password form, throttled in front of Wagtail's view.
     path(

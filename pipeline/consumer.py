@@ -20,6 +20,7 @@ from pika.spec import Basic, BasicProperties
 from .backoff import Backoff
 from .dispatch import Outcome, RetryLater, process_events
 from .event_log import log_event
+from .log_context import log_ids
 from .registry import ConsumerGroup
 from .topology import DEAD_LETTER_EXCHANGE
 
@@ -146,19 +147,19 @@ class Consumer:
         ms = round((time.monotonic() - started) * 1000, 1)
         for (delivery, event), outcome in zip(events, outcomes, strict=True):
             channel.basic_ack(delivery.method.delivery_tag)
-            log_event(
-                logging.INFO,
-                "event processed",
-                group=self.group.name,
-                id=event.get("id"),
-                type=event.get("type"),
-                subject=event.get("subject"),
-                sequence=event.get("sequence"),
-                attempt=delivery.attempt,
-                outcome=outcome.value,
-                batch=len(events),
-                ms=ms,
-            )
+            with log_ids(event_id=event.get("id")):
+                log_event(
+                    logging.INFO,
+                    "event processed",
+                    group=self.group.name,
+                    type=event.get("type"),
+                    subject=event.get("subject"),
+                    sequence=event.get("sequence"),
+                    attempt=delivery.attempt,
+                    outcome=outcome.value,
+                    batch=len(events),
+                    ms=ms,
+                )
 
     def _process_until_done(self, events: list[dict[str, Any]]) -> list[Outcome] | None:
         """`process_events`, retried with growing delays while a handler says `RetryLater`."""
@@ -208,12 +209,12 @@ class Consumer:
         # original, and the duplicate is skipped by process_event.
         channel.basic_publish(exchange, routing_key, delivery.body, copy)
         channel.basic_ack(delivery.method.delivery_tag)
-        log_event(
-            logging.WARNING if retry else logging.ERROR,
-            "event failed",
-            group=self.group.name,
-            id=properties.message_id,
-            attempt=attempt,
-            next="retry" if retry else "dead-letter",
-            error=reason,
-        )
+        with log_ids(event_id=properties.message_id):
+            log_event(
+                logging.WARNING if retry else logging.ERROR,
+                "event failed",
+                group=self.group.name,
+                attempt=attempt,
+                next="retry" if retry else "dead-letter",
+                error=reason,
+            )

@@ -9,6 +9,7 @@ A handler raises `RetryLater` when a service it writes to is down: the events ar
 and tried again later, without using up their attempts.
 """
 
+import time
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -19,6 +20,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from . import registry
+from .log_context import log_ids
+from .metrics import EVENT_PROCESSING_SECONDS, EVENTS_PROCESSED
 from .models import ProcessedEvent
 from .registry import ConsumerGroup
 
@@ -41,6 +44,26 @@ def process_event(group: str, event: dict[str, Any]) -> Outcome:
 
 def process_events(group: str, events: list[dict[str, Any]]) -> list[Outcome]:
     """Handle a batch of events for `group` in one transaction; an error rolls it all back."""
+    started = time.monotonic()
+    try:
+        outcomes = _process(group, events)
+    except RetryLater:
+        EVENTS_PROCESSED.labels(group, "postponed").inc(len(events))
+        raise
+    except Exception:
+        # A batch of several that fails names no culprit: the callers then process each
+        # event alone, and those attempts count.
+        if len(events) == 1:
+            EVENTS_PROCESSED.labels(group, "failed").inc()
+        raise
+    seconds = time.monotonic() - started
+    for outcome in outcomes:
+        EVENTS_PROCESSED.labels(group, outcome.value).inc()
+        EVENT_PROCESSING_SECONDS.labels(group).observe(seconds)
+    return outcomes
+
+
+def _process(group: str, events: list[dict[str, Any]]) -> list[Outcome]:
     batch_handler = registry.batch_handler_for(group)
     outcomes: list[Outcome] = []
     new_events: list[dict[str, Any]] = []
@@ -61,7 +84,8 @@ def process_events(group: str, events: list[dict[str, Any]]) -> list[Outcome]:
             for event in new_events:
                 handler = registry.handler_for(group, event["type"])
                 assert handler is not None  # noqa: S101  # checked above, in this transaction
-                handler(event)
+                with log_ids(event_id=event["id"]):  # the handler's own lines, and its jobs
+                    handler(event)
     return outcomes
 
 

@@ -1,6 +1,9 @@
-"""One log line per event handled or failed, shared by the relay and the consumers."""
+"""Log lines with fields: one per event recorded, relayed, handled or failed, and per job.
 
-import json
+The fields go on the record (`fields`), not in the message: the JSON formatter writes them as
+an object, the plain one as `key=value` pairs after the message (pipeline/log_context.py).
+"""
+
 import logging
 from typing import Any
 
@@ -8,6 +11,5 @@ logger = logging.getLogger("pipeline.events")
 
 
 def log_event(level: int, message: str, **fields: Any) -> None:
-    """`message key=value …` (logfmt), easy to grep and to parse."""
-    pairs = " ".join(f"{key}={json.dumps(value, default=str)}" for key, value in fields.items())
-    logger.log(level, "%s %s", message, pairs)
+    """Log `message` with `fields` (JSON values: strings, numbers, None)."""
+    logger.log(level, message, extra={"fields": fields})

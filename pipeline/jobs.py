@@ -12,13 +12,20 @@ import dramatiq
 from django.db import transaction
 from dramatiq.brokers.stub import StubBroker
 
+from .log_context import MESSAGE_OPTION, ids_for_job
+
 _worker: dramatiq.Worker | None = None
 _worker_lock = threading.Lock()
 
 
 def enqueue(actor: dramatiq.Actor, *args: Any, **kwargs: Any) -> None:
-    """Send a job once the current transaction commits (a rolled-back change sends none)."""
-    transaction.on_commit(lambda: _send(actor, args, kwargs))
+    """Send a job once the current transaction commits (a rolled-back change sends none).
+
+    The job logs with the request and event ids known now: at commit, a consumer's batch
+    may have moved on to another event.
+    """
+    ids = ids_for_job()
+    transaction.on_commit(lambda: _send(actor, args, kwargs, ids))
 
 
 def join_in_process_jobs() -> None:
@@ -34,8 +41,11 @@ def join_in_process_jobs() -> None:
     worker.join()
 
 
-def _send(actor: dramatiq.Actor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    actor.send(*args, **kwargs)
+def _send(
+    actor: dramatiq.Actor, args: tuple[Any, ...], kwargs: dict[str, Any], ids: dict[str, str]
+) -> None:
+    options: dict[str, Any] = {MESSAGE_OPTION: ids}
+    actor.send_with_options(args=args, kwargs=kwargs, **options)
     if isinstance(actor.broker, StubBroker):
         _start_in_process_worker(actor.broker)
 

@@ -4,12 +4,16 @@ An event exists if and only if the change that recorded it commits; the relay pu
 outbox afterwards (relay.py). Each subject's events are numbered (`sequence`) in commit order.
 """
 
+import logging
+
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
+from .event_log import log_event
 from .events import Event
+from .log_context import log_ids
 from .models import OutboxEvent, SubjectSequence
 
 # PostgreSQL channel the relay listens on; a NOTIFY is delivered when the transaction commits.
@@ -31,6 +35,15 @@ def record_event(event: Event) -> OutboxEvent:
             data=event.data(),
         )
         wake_relay()
+    # With the request id: the line that ties a web request to the event it caused.
+    with log_ids(event_id=row.event_id):
+        log_event(
+            logging.INFO,
+            "event recorded",
+            type=row.type,
+            subject=row.subject,
+            sequence=row.sequence,
+        )
     return row
 
 

@@ -24,6 +24,7 @@ import logging
 import select
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -39,6 +40,8 @@ from .backoff import Backoff
 from .dispatch import purge_processed_events
 from .event_log import log_event
 from .events import CONTENT_TYPE, cloudevent, routing_key
+from .log_context import log_ids
+from .metrics import EVENTS_RELAYED
 from .models import OutboxEvent
 from .outbox import NOTIFY_CHANNEL, wake_relay
 from .publisher import ConfirmedPublisher, Message, MessageFailed, Publisher
@@ -115,8 +118,16 @@ class Relay:
                 OutboxEvent.objects.filter(pk__in=[event.pk for event in sent]).update(
                     sent_at=timezone.now()
                 )
-        if sent:
-            logger.debug("relay: sent %d events", len(sent))
+        EVENTS_RELAYED.inc(len(sent))  # once their `sent_at` committed
+        for event in sent:
+            with log_ids(event_id=event.event_id):
+                log_event(
+                    logging.INFO,
+                    "event relayed",
+                    type=event.type,
+                    subject=event.subject,
+                    sequence=event.sequence,
+                )
         return len(sent) + (failed is not None)
 
     def purge_if_due(self) -> None:
@@ -198,15 +209,15 @@ def set_aside(event: OutboxEvent, failure: MessageFailed) -> None:
         retry_at=None if dead else now + timedelta(seconds=delay),
         dead_lettered_at=now if dead else None,
     )
-    log_event(
-        logging.ERROR if dead else logging.WARNING,
-        "event failed",
-        group=failure.group,
-        id=failure.message_id,
-        attempt=attempts,
-        next="dead-letter" if dead else f"retry in {delay}s",
-        error=failure.reason,
-    )
+    with log_ids(event_id=failure.message_id):
+        log_event(
+            logging.ERROR if dead else logging.WARNING,
+            "event failed",
+            group=failure.group,
+            attempt=attempts,
+            next="dead-letter" if dead else f"retry in {delay}s",
+            error=failure.reason,
+        )
 
 
 def outbox_message(event: OutboxEvent) -> Message:
@@ -240,12 +251,18 @@ def replay_events(since: datetime, types: list[str] | None = None) -> int:
     return _queue_again(events, types)
 
 
-def replay_dead_letters(types: list[str] | None = None) -> int:
-    """Queue dead-lettered events again (once their cause is fixed), with all their attempts.
+def replay_dead_letters(
+    types: list[str] | None = None, *, event_id: uuid.UUID | None = None
+) -> int:
+    """Queue dead-lettered events again (once their cause is fixed), with all their attempts;
+    only the one of `event_id` if given.
 
     Groups that handled a later event of the same subject meanwhile skip them as stale.
     """
-    return _queue_again(OutboxEvent.objects.filter(dead_lettered_at__isnull=False), types)
+    events = OutboxEvent.objects.filter(dead_lettered_at__isnull=False)
+    if event_id is not None:
+        events = events.filter(event_id=event_id)
+    return _queue_again(events, types)
 
 
 def _queue_again(events: QuerySet[OutboxEvent], types: list[str] | None) -> int:

@@ -7,6 +7,7 @@ import this module and change only what differs.
 
 import ipaddress
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -63,6 +64,8 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "django_guid",  # request ids (X-Request-ID) on log lines: pipeline/log_context.py
+    "health_check",  # /readyz's page (cms/operations/health.py)
     # Django
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -73,6 +76,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later line of the request's logs carries its id.
+    "django_guid.middleware.guid_middleware",
+    # HTTP metrics by view and status (/metrics): Before as early as possible, After last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "cms.core.middleware.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -87,7 +94,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# Metrics for Prometheus (/metrics, cms/operations/metrics.py, and the HTTP middlewares
+# above); off, /metrics is a 404 and requests are not measured (bench/stack.py compares).
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
+if not METRICS_ENABLED:
+    MIDDLEWARE = [name for name in MIDDLEWARE if not name.startswith("django_prometheus.")]
 
 # Whole portal pages for visitors who are not signed in (cms/core/page_cache.py), emptied
 # whenever content changes: seconds a page is kept at most; 0 turns the cache off. The cache
@@ -196,13 +209,13 @@ PAGE_PASSWORD_ATTEMPTS_PER_PAGE = env.int("PAGE_PASSWORD_ATTEMPTS_PER_PAGE", def
 PAGE_PASSWORD_ATTEMPTS_PER_ADDRESS = env.int("PAGE_PASSWORD_ATTEMPTS_PER_ADDRESS", default=5)
 
 
-def _networks(values: list[str]) -> list[str]:
+def _networks(setting: str, values: list[str]) -> list[str]:
     """The networks as given, each checked here: a typo fails at start-up, not per request."""
     for value in values:
         try:
             ipaddress.ip_network(value, strict=False)
         except ValueError as error:
-            raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
+            raise ImproperlyConfigured(f"{setting}: {error}") from None
     return values
 
 
@@ -210,7 +223,7 @@ def _networks(values: list[str]) -> list[str]:
 # `10.0.0.0/8,2001:db8::/32`): behind them the client's address, which the throttles count
 # by, is read from their X-Forwarded-For (cms/accounts/throttling.py). Empty: trust no
 # proxy, the peer's address is the client's.
-TRUSTED_PROXIES = _networks(env.list("TRUSTED_PROXIES", default=[]))
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", env.list("TRUSTED_PROXIES", default=[]))
 # How long the link that verifies a new account's address stays valid (seconds).
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 3600)
 
@@ -262,6 +275,10 @@ DRAMATIQ_BROKER = {
     ),
     "OPTIONS": {"url": RABBITMQ_URL, "confirm_delivery": True} if RABBITMQ_URL else {},
     "MIDDLEWARE": [
+        # First: its `after_` hooks run last, so every line of a job carries the job's ids.
+        "pipeline.log_context.JobLogContext",
+        # Before Retries: sees whether a failed job will be retried (pipeline/job_metrics.py).
+        "pipeline.job_metrics.JobMetrics",
         "dramatiq.middleware.AgeLimit",
         "dramatiq.middleware.TimeLimit",
         "dramatiq.middleware.Callbacks",
@@ -293,6 +310,16 @@ SEARCH_INDEX_REPLICAS = env.int("SEARCH_INDEX_REPLICAS", default=1)
 SEARCH_BULK_MAX_BYTES = env.int("SEARCH_BULK_MAX_BYTES", default=5 * 1024 * 1024)
 # Seconds one Elasticsearch request may take before it counts as failed.
 SEARCH_REQUEST_TIMEOUT = env.float("SEARCH_REQUEST_TIMEOUT", default=10.0)
+
+# /metrics (cms/operations/metrics.py) answers the client addresses in these networks (CIDR,
+# comma-separated; as TRUSTED_PROXIES reveals them), and any client that sends
+# `Authorization: Bearer <METRICS_TOKEN>` when a token is set. Behind a proxy on this machine,
+# list it in TRUSTED_PROXIES, or every visitor would come from loopback.
+METRICS_ALLOWED_NETWORKS = _networks(
+    "METRICS_ALLOWED_NETWORKS",
+    env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"]),
+)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # e.g. smtp://user:password@host:587 or smtp+tls://…; the default prints mail to the console.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -336,6 +363,14 @@ STORAGES = {
 # Folders of MEDIA_ROOT that only the API's download views serve (verified accounts): the
 # web server must not publish them under MEDIA_URL.
 PROTECTED_MEDIA_PREFIXES = ["videos/originals/", "videos/renditions/", "videos/clips/"]
+# Behind nginx, `django_sendfile.backends.nginx` hands stored files to it with X-Accel-Redirect
+# to SENDFILE_URL, an internal location over MEDIA_ROOT (docker/nginx.conf.template), and
+# nginx answers ranges and HEAD. Left undefined, Django streams them itself: Wagtail's
+# document view, too, checks whether the setting exists at all.
+if env.str("SENDFILE_BACKEND", default=""):
+    SENDFILE_BACKEND = env.str("SENDFILE_BACKEND")
+    SENDFILE_ROOT = str(MEDIA_ROOT)
+    SENDFILE_URL = env.str("SENDFILE_URL", default="/_protected")
 # Wagtail's page editor posts many fields for rich StreamField pages.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
@@ -442,23 +477,57 @@ NEWSLETTER_FROM_EMAIL = env.str("NEWSLETTER_FROM_EMAIL", default=DEFAULT_FROM_EM
 
 # --- Logging ------------------------------------------------------------------------------
 
-LOGGING = {
+# The request, event and job ids of each line let one upload be followed across processes.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",  # a proxy's id is kept if it is a valid UUID
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+}
+# `plain` (one readable line each, ids as key=value) or `json` (one JSON object a line).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    "filters": {
+        "log_context": {"()": "pipeline.log_context.LogContextFilter"},
+        "quiet_probes": {"()": "cms.operations.log_filters.QuietProbes"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": "pipeline.log_context.LogfmtFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message", "request_id", "event_id", "job_id"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["log_context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # These narrate every connection, background task or redirect at INFO; only their
     # problems are worth a line.
     "loggers": {
         **{
             name: {"level": "WARNING"}
-            for name in ("django_tasks", "wagtail.contrib.redirects", "elastic_transport")
+            for name in (
+                "django_tasks",
+                "wagtail.contrib.redirects",
+                "elastic_transport",
+                "django_guid",
+            )
         },
         # pika logs each failed connection attempt at ERROR, a dozen lines each; the relay
         # and the consumers log one warning per attempt themselves.
         "pika": {"level": "CRITICAL"},
+        # Load balancers' and Prometheus's requests are not news (cms/operations/log_filters.py).
+        "django.request": {"filters": ["quiet_probes"]},
     },
 }

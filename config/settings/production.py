@@ -1,7 +1,7 @@
 """Production settings: secrets and hosts are required, transport security is on."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, MIDDLEWARE, env, with_page_cache
+from .base import DATABASES, LOGGING, MIDDLEWARE, env, with_page_cache
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
@@ -10,6 +10,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# Load balancers and Prometheus call these over plain HTTP, past the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
@@ -41,3 +43,7 @@ MIDDLEWARE = with_page_cache(MIDDLEWARE, PAGE_CACHE_SECONDS)
 # process); keep it for a minute, checked before reuse.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# One JSON object a line, for the log collector; the web, relay, consumers and workers alike.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT

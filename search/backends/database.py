@@ -29,6 +29,7 @@ from ..documents import (
     searchable_videos,
     video_documents,
 )
+from ..metrics import SEARCH_SECONDS
 from ..types import (
     DURATION_BUCKETS,
     FACET_SIZE,
@@ -48,6 +49,7 @@ class _Match:
 
 
 class DatabaseBackend(SearchBackend):
+    @SEARCH_SECONDS.labels("database").time()
     def search(self, query: SearchQuery) -> SearchResults:
         matches = [
             *_matches(

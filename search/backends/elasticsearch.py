@@ -6,6 +6,7 @@ from elastic_transport import ObjectApiResponse
 
 from ..client import elasticsearch_client, is_transient
 from ..indices import search_targets
+from ..metrics import SEARCH_SECONDS
 from ..types import (
     DURATION_BUCKETS,
     EXCERPT_LENGTH,
@@ -26,6 +27,7 @@ EMPTY_FACETS: dict[str, dict[str, list[Any]]] = {name: {"buckets": []} for name 
 
 
 class ElasticsearchBackend(SearchBackend):
+    @SEARCH_SECONDS.labels("elasticsearch").time()
     def search(self, query: SearchQuery) -> SearchResults:
         return _results(_response(query))
 
