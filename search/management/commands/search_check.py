@@ -5,10 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from search.check import compare
-from search.client import elasticsearch_client
-from search.documents import current_versions
-from search.indexer import sync
+from search.check_runs import search_check_run
 from search.indices import locales
 from search.mappings import MAPPING_VERSION
 
@@ -19,7 +16,7 @@ class Command(BaseCommand):
     help = (
         "List documents missing from the index, indexed but no longer searchable, or indexed "
         "at an older version, and indices built with an older mapping (run search_reindex). "
-        "Exits with status 1 when there is any difference."
+        "Exits with status 1 when there is any difference. Each run is recorded (CheckRun)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,12 +28,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.SEARCH_BACKEND != "elasticsearch":
             raise CommandError("ELASTICSEARCH_URL is not set: there is no index to check")
-        client = elasticsearch_client()
-        differing = 0
-        for locale in options["locale"] or locales():
-            differences = compare(client, locale)
+        outcome = search_check_run(locales=options["locale"], fix=options["fix"])
+        for check in outcome.locales:
+            differences = check.differences
             self.stdout.write(
-                f"{locale}: {differences.expected} searchable, {differences.indexed} indexed"
+                f"{differences.locale}: {differences.expected} searchable, "
+                f"{differences.indexed} indexed"
             )
             for kind in ("missing", "unexpected", "stale"):
                 ids = getattr(differences, kind)
@@ -48,17 +45,11 @@ class Command(BaseCommand):
                     f"  outdated mapping: version {differences.mapping_version}, this release "
                     f"writes version {MAPPING_VERSION}: run search_reindex"
                 )
-                differing += 1
-                continue  # the rebuild rewrites every document
-            if differences and options["fix"]:
-                keys = differences.keys()
-                versions = current_versions(keys)
-                stats = sync(client, {key: versions.get(key, 0) for key in keys}, repair=True)
+            elif check.repair is not None:
+                stats = check.repair
                 self.stdout.write(f"  fixed: {stats.written} writes, {stats.stale} refused")
-                if stats.stale:  # a newer version (or a delete's tombstone) is in the index
-                    differing += 1
-            elif differences:
-                differing += 1
-        if differing:
-            raise CommandError(f"the index differs from the database in {differing} locale(s)")
+        if differing := outcome.differing:
+            raise CommandError(
+                f"the index differs from the database in {len(differing)} locale(s)"
+            )
         self.stdout.write(self.style.SUCCESS("the index matches the database"))
