@@ -13,7 +13,7 @@ SERVICES := docker/services.sh
 # Our code only: makemessages must not walk the virtualenv or the service data.
 MESSAGE_DIRS := --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'docker/*'
 
-.PHONY: help install demo services services-down services-status test unit lint format messages lock
+.PHONY: help install demo up down services services-down services-status test unit lint format messages lock
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -33,6 +33,12 @@ demo: install  ## Migrate, print an admin login and serve http://127.0.0.1:8000 
 	$(MANAGE) create_demo_admin
 	@echo "Wagtail admin: http://127.0.0.1:8000/admin/   site: http://127.0.0.1:8000/"
 	$(MANAGE) runserver 127.0.0.1:8000
+
+up: install  ## The production stack (nginx, gunicorn, relay, consumers, workers) on the running services
+	bash docker/stack.sh up
+
+down:  ## Stop the production stack started by `make up`
+	bash docker/stack.sh down
 
 services:  ## Start PostgreSQL, RabbitMQ and Elasticsearch (installs what is missing)
 	bash $(SERVICES) up

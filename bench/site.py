@@ -424,12 +424,30 @@ def ab_figure(output: str, label: str) -> str:
 
 def run_ab(run: Run, ab: str, path: str, seconds: int, record: bool = True) -> Slice:
     """`--clients` keep-alive clients on `path` for `seconds`."""
-    url = f"http://127.0.0.1:{run.port}{path}"
-    csv = run.folder / "percentiles.csv"
+    measured = ab_slice(
+        ab,
+        f"http://127.0.0.1:{run.port}{path}",
+        clients=run.args.clients,
+        seconds=seconds,
+        csv=run.folder / "percentiles.csv",
+    )
+    if measured.error and "ab failed" not in measured.error:
+        measured.error += f" (server log: {run.folder / 'server.log'})"
+    return measured
+
+
+def ab_slice(
+    ab: str, url: str, *, clients: int, seconds: int, csv: Path, headers: tuple[str, ...] = ()
+) -> Slice:
+    """ApacheBench with `clients` keep-alive clients on `url` for `seconds` (also used by
+    bench/stack.py); `headers` are "Name: value" lines."""
     # -l: pages differ in length from one response to the next (CSRF tokens, dates).
     # -n after -t: the time limit alone would stop ab at 50,000 requests.
-    command = [ab, "-q", "-k", "-l", "-c", str(run.args.clients), "-t", str(seconds)]
-    command += ["-n", str(max(50_000, seconds * 20_000)), "-e", str(csv), url]
+    command = [ab, "-q", "-k", "-l", "-c", str(clients), "-t", str(seconds)]
+    command += ["-n", str(max(50_000, seconds * 20_000)), "-e", str(csv)]
+    for header in headers:
+        command += ["-H", header]
+    command.append(url)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -445,10 +463,7 @@ def run_ab(run: Run, ab: str, path: str, seconds: int, record: bool = True) -> S
     ]
     error = ""
     if failed or non_2xx or not requests:
-        error = (
-            f"{non_2xx} non-2xx and {failed} failed of {requests} requests "
-            f"(server log: {run.folder / 'server.log'})"
-        )
+        error = f"{non_2xx} non-2xx and {failed} failed of {requests} requests"
     seconds_taken = float(ab_figure(output, "Time taken for tests") or 0)
     return Slice(requests, seconds_taken, quantiles, cpu, error)
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts, stops and describes the real services Newsroom's tests and developers use:
 # PostgreSQL and RabbitMQ from Debian's packages, an Elasticsearch 8.14 node from Maven
-# Central, ffmpeg, and chromium with chromedriver and axe-core for the browser tests.
+# Central, ffmpeg, nginx (the production stack's front), and chromium with chromedriver and
+# axe-core for the browser tests.
 # Idempotent: `up` reuses whatever already runs or is already downloaded.
 #
 #   docker/services.sh up | down | status | env
@@ -205,10 +206,14 @@ rabbitmq_up() {
         started="started"
     fi
     if is_root; then
-        rabbitmqctl -q list_vhosts | grep -qx newsroom || rabbitmqctl -q add_vhost newsroom
         rabbitmqctl -q list_users | grep -q "^$DEV_USER\b" ||
             rabbitmqctl -q add_user "$DEV_USER" "$DEV_PASSWORD" >/dev/null
-        rabbitmqctl -q set_permissions -p newsroom "$DEV_USER" ".*" ".*" ".*"
+        # newsroom-stack: the production stack's own, when a test runs it beside the suite.
+        local vhost
+        for vhost in newsroom newsroom-stack; do
+            rabbitmqctl -q list_vhosts | grep -qx "$vhost" || rabbitmqctl -q add_vhost "$vhost"
+            rabbitmqctl -q set_permissions -p "$vhost" "$DEV_USER" ".*" ".*" ".*"
+        done
         # A dramatiq worker holds a job's message unacked while the job runs: the default
         # 30-minute consumer timeout would close its channel under a long transcode and have
         # the job run twice. Six hours, like VIDEO_MAX_DURATION (rabbitmq.conf in production).
@@ -378,6 +383,24 @@ ffmpeg_status() {
     fi
 }
 
+# --- nginx (the production stack's front, docker/stack.sh) ------------------------------
+
+nginx_version() { nginx -v 2>&1 | sed 's|.*nginx/||'; }
+
+nginx_up() {
+    command -v nginx >/dev/null || apt_install nginx
+    say "nginx        $(nginx_version) ($(command -v nginx); started by docker/stack.sh)"
+}
+
+nginx_status() {
+    if command -v nginx >/dev/null; then
+        say "nginx        ok    $(nginx_version)"
+    else
+        say "nginx        missing"
+        return 1
+    fi
+}
+
 # --- browser (Debian's chromium and its chromedriver, for the browser tests) -------------
 # and axe-core, the accessibility engine the portal's browser tests run in each page. No
 # Debian package carries a current axe-core (WCAG 2.2 rules need 4.10+): its npm tarball is
@@ -451,7 +474,7 @@ usage: docker/services.sh up|down [service…] | status | env
           and Elasticsearch, wait until ready
   down    stop the services that 'up' started
           (up/down take service names to act on some only: postgres rabbitmq elasticsearch;
-          up also: ffmpeg browser)
+          up also: ffmpeg nginx browser)
   status  show each service with its version (exit 1 if one is down)
   env     print 'export DATABASE_URL=… RABBITMQ_URL=… ELASTICSEARCH_URL=…' lines for eval
 USAGE
@@ -463,10 +486,10 @@ main() {
         mkdir -p "$LOGS"
         shift
         local service services=("$@")
-        [ "${#services[@]}" -gt 0 ] || services=(postgres rabbitmq elasticsearch ffmpeg browser)
+        [ "${#services[@]}" -gt 0 ] || services=(postgres rabbitmq elasticsearch ffmpeg nginx browser)
         for service in "${services[@]}"; do
             case "$service" in
-            postgres | rabbitmq | elasticsearch | ffmpeg | browser) "${service}_up" ;;
+            postgres | rabbitmq | elasticsearch | ffmpeg | nginx | browser) "${service}_up" ;;
             *) usage; return 2 ;;
             esac
         done
@@ -490,6 +513,7 @@ main() {
         rabbitmq_status || failed=1
         elasticsearch_status || failed=1
         ffmpeg_status || failed=1
+        nginx_status || failed=1
         browser_status || failed=1
         return "$failed"
         ;;

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from wagtail.models import Page
 
-from cms.core.ranges import ranged_file_response
+from cms.core.file_responses import stored_file_response
 from cms.videos.models import Video
 from cms.videos.services import NoSuchVersion, video_file
 
@@ -42,4 +42,4 @@ def video_playback(request: HttpRequest, pk: int, name: str) -> HttpResponseBase
         stored = video_file(video=video, name=name)
     except NoSuchVersion as error:
         raise Http404(error.message) from error
-    return ranged_file_response(request, stored, version_filename(video, name, stored))
+    return stored_file_response(request, stored, version_filename(video, name, stored))

@@ -7,7 +7,7 @@ recorded (who, what, which range, when).
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status
@@ -15,7 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from wagtail.api.utils import get_full_url
 
+from cms.core.file_responses import stored_file_response
 from cms.core.numbers import whole_number
+from cms.core.ranges import is_first_request
 from cms.videos.clip_requests import clip_request
 from cms.videos.models import Clip, Video
 from cms.videos.services import clip_download_record
@@ -101,9 +103,10 @@ class ClipDownloadView(SignedInAPIView):
         if clip is None:
             raise Http404(_("No such clip, or it is not ready yet."))
         video = downloadable_video_of(request, clip)
-        clip_download_record(clip=clip, video=video, user=request.user)
+        if request.method == "GET" and is_first_request(request):  # as whole versions
+            clip_download_record(clip=clip, video=video, user=request.user)
         filename = f"{video.title[:60]} {clip.start}-{clip.end}.mp4"
-        return FileResponse(clip.file.open("rb"), as_attachment=True, filename=filename)
+        return stored_file_response(request, clip.file, filename)
 
 
 def clip_urlpatterns() -> list[URLPattern]:

@@ -8,14 +8,15 @@ clip_views.py.
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.core.files import File
+from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from cms.core.ranges import is_first_request, ranged_file_response
+from cms.core.file_responses import stored_file_response
+from cms.core.ranges import is_first_request
 from cms.videos.access import check_download_allowed
 from cms.videos.models import Video
 from cms.videos.services import video_download_record, video_file
@@ -43,12 +44,13 @@ class VideoDownloadView(SignedInAPIView):
         if video is None:
             raise Http404(_("No published video with id %(id)s.") % {"id": pk})
         stored = video_file(video=video, name=name)
-        if is_first_request(request):  # not each of a player's seeks
+        # Not each of a player's seeks, nor a HEAD, which downloads nothing.
+        if request.method == "GET" and is_first_request(request):
             video_download_record(video=video, name=name, user=request.user)
-        return ranged_file_response(request, stored, version_filename(video, name, stored))
+        return stored_file_response(request, stored, version_filename(video, name, stored))
 
 
-def version_filename(video: Video, name: str, stored: File) -> str:
+def version_filename(video: Video, name: str, stored: FieldFile) -> str:
     """What a whole version is saved as (its extension also gives its content type)."""
     extension = PurePosixPath(stored.name or "").suffix or ".mp4"
     return f"{video.title[:60]} {name}{extension}"

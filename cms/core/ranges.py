@@ -11,15 +11,18 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 256 * 1024
 
 
-def ranged_file_response(request: HttpRequest, stored: Any, filename: str) -> HttpResponseBase:
+def ranged_file_response(
+    request: HttpRequest, stored: Any, filename: str, *, inline: bool = False
+) -> HttpResponseBase:
     """The whole file (200), or the one range asked for (206); a range past the end is a 416.
 
     Several ranges in one request are answered with the whole file, as RFC 9110 allows.
+    Use `stored_file_response` (file_responses.py), which hands files to nginx when it can.
     """
     size = stored.size
     match = _RANGE.match(request.headers.get("Range", "").strip())
     if match is None or match.groups() == ("", ""):
-        response = FileResponse(stored, as_attachment=True, filename=filename)
+        response = FileResponse(stored, as_attachment=not inline, filename=filename)
         response["Accept-Ranges"] = "bytes"
         return response
     first, last = match.groups()

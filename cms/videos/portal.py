@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from cms.core.ranges import ranged_file_response
+from cms.core.file_responses import stored_file_response
 from cms.core.search_page import facet_groups, facet_values, pagination, portal_search
 from cms.core.selectors import localized_terms, topic_names
 from search.types import DURATION_BUCKETS, VIDEO
@@ -205,8 +205,7 @@ def stream_view(request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
     )
     if rendition is None:
         raise Http404(_("No such version of a published video."))
-    response = ranged_file_response(request, rendition.file.open("rb"), f"{pk}-{name}.mp4")
-    response["Content-Disposition"] = "inline"
+    response = stored_file_response(request, rendition.file, f"{pk}-{name}.mp4", inline=True)
     # A rendition never changes under its address; a short lifetime bounds how long a cache
     # keeps serving it after the video is unpublished.
     response["Cache-Control"] = "public, max-age=600"

@@ -1,7 +1,6 @@
 """Writes on video assets, used by the admin, the API and the demo loader."""
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.core.files import File
@@ -13,6 +12,7 @@ from wagtail.api.utils import get_full_url
 from cms.core.exceptions import DomainError
 from pipeline.media.probe import ProbeResult, probe
 from pipeline.outbox import record_event
+from pipeline.storage import local_copy
 
 from .events import VideoUploaded
 from .models import Clip, DownloadRecord, Video, VideoMedia
@@ -56,7 +56,8 @@ def video_media_probe_stored(*, media: VideoMedia) -> VideoMedia:
     Such media comes from machines that had no ffprobe before probing through PyAV existed
     (the demo's samples); once probed, `video_source_uploaded` has it processed.
     """
-    _set_probe_fields(media, probe(Path(media.source.path)))
+    with local_copy(media.source) as source:
+        _set_probe_fields(media, probe(source))
     media.save(update_fields=[*_PROBE_FIELDS, "updated_at"])
     return media
 
@@ -145,14 +146,14 @@ class NoSuchVersion(DomainError):
     code = "no-such-version"
 
 
-def video_file(*, video: Video, name: str) -> File:
-    """The open file of the whole version `name` of a video: a rendition's, or the
+def video_file(*, video: Video, name: str) -> FieldFile:
+    """The stored file of the whole version `name` of a video: a rendition's, or the
     `original`; NoSuchVersion when there is none (yet)."""
     media = video.media
     if media is None:
         raise NoSuchVersion(_("This video has no file yet."))
     if name == Clip.ORIGINAL:
-        return media.source.open("rb")
+        return media.source
     rendition = media.renditions.filter(name=name).first()
     if rendition is None:
         names = ", ".join([Clip.ORIGINAL, *media.renditions.values_list("name", flat=True)])
@@ -160,7 +161,7 @@ def video_file(*, video: Video, name: str) -> File:
             _("No version %(name)s of this video; there is: %(names)s.")
             % {"name": name, "names": names}
         )
-    return rendition.file.open("rb")
+    return rendition.file
 
 
 def video_download_record(*, video: Video, name: str, user: Any) -> DownloadRecord:
