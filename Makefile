@@ -13,7 +13,7 @@ SERVICES := docker/services.sh
 # Our code only: makemessages must not walk the virtualenv or the service data.
 MESSAGE_DIRS := --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'docker/*'
 
-.PHONY: help install demo up down services services-down services-status test unit lint format messages lock
+.PHONY: help install demo up down image services services-down services-status test unit lint format messages lock
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ up: install  ## The production stack (nginx, gunicorn, relay, consumers, workers
 
 down:  ## Stop the production stack started by `make up`
 	bash docker/stack.sh down
+
+image:  ## Build the container image, FROM a Debian made on this machine (docker/container.sh)
+	bash docker/container.sh daemon base build
 
 services:  ## Start PostgreSQL, RabbitMQ and Elasticsearch (installs what is missing)
 	bash $(SERVICES) up

@@ -9,8 +9,9 @@ from prometheus_client import multiprocess
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:" + os.environ.get("STACK_APP_PORT", "8001"))
 # Page views wait on PostgreSQL and Elasticsearch, not the CPU: gunicorn's usual 2 * cores + 1.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-# gunicorn's control socket (`gunicornc`), in the stack's folder: one per stack.
-control_socket = os.path.join(os.environ.get("STACK_DIR", "."), "gunicorn.ctl")
+# gunicorn's control socket (`gunicornc`) in docker/stack.sh's folder: one per stack.
+if "STACK_DIR" in os.environ:
+    control_socket = os.path.join(os.environ["STACK_DIR"], "gunicorn.ctl")
 # A worker stuck longer than this is killed and replaced; uploads come buffered by nginx.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # On SIGTERM, requests in flight get this long to finish.

@@ -208,9 +208,10 @@ rabbitmq_up() {
     if is_root; then
         rabbitmqctl -q list_users | grep -q "^$DEV_USER\b" ||
             rabbitmqctl -q add_user "$DEV_USER" "$DEV_PASSWORD" >/dev/null
-        # newsroom-stack: the production stack's own, when a test runs it beside the suite.
+        # newsroom-stack and newsroom-container: the production stack's and the containers',
+        # when their tests run them beside the suite.
         local vhost
-        for vhost in newsroom newsroom-stack; do
+        for vhost in newsroom newsroom-stack newsroom-container; do
             rabbitmqctl -q list_vhosts | grep -qx "$vhost" || rabbitmqctl -q add_vhost "$vhost"
             rabbitmqctl -q set_permissions -p "$vhost" "$DEV_USER" ".*" ".*" ".*"
         done

@@ -58,7 +58,7 @@ def french_index(news_index: NewsIndexPage) -> Page:
 def jobs_run_here(monkeypatch) -> None:
     """Jobs enqueued by the consumer run in this process, in the test's transaction (the
     test settings' broker is RabbitMQ, whose worker could not see uncommitted rows)."""
-    monkeypatch.setattr(jobs, "_send", lambda actor, args, kwargs: actor(*args, **kwargs))
+    monkeypatch.setattr(jobs, "_send", lambda actor, args, kwargs, ids: actor(*args, **kwargs))
 
 
 def confirmation_path(message: mail.EmailMessage) -> str:

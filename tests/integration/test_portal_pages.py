@@ -319,7 +319,8 @@ def test_playback_is_public_seekable_not_logged_and_never_the_original(client, p
     whole = client.get(url)
     assert whole.status_code == 200
     assert whole["Content-Type"] == "video/mp4"
-    assert whole["Content-Disposition"] == "inline"
+    filename = f"{portal.video.pk}-{rendition.name}.mp4"
+    assert whole["Content-Disposition"] == f'inline; filename="{filename}"'
     with rendition.file.open("rb") as stored:
         assert b"".join(whole.streaming_content) == stored.read()
     part = client.get(url, HTTP_RANGE="bytes=10-19")
