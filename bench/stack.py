@@ -233,7 +233,7 @@ def row(page: Page, baseline: Page | None = None) -> str:
         else f"{'—':>9}"
     )
     return (
-        f"{page.name:34} {page.requests_per_second:8.1f} {page.percentile(0.5):8.1f} "
+        f"{page.name:38} {page.requests_per_second:8.1f} {page.percentile(0.5):8.1f} "
         f"{page.percentile(0.95):8.1f} {ratio} {page.spread:6.0%}"
         + (f"  ERROR: {page.error}" if page.error else "")
     )
@@ -305,7 +305,7 @@ def main() -> None:
         measure(ab, args, folder, [bare], off.url, {bare.name: ()}, {bare.name: args.clients})
         off.command("down")
 
-        print(f"\n{'':34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>9} {'spread':>6}")
+        print(f"\n{'':38} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>9} {'spread':>6}")
         print(row(static))
         print(row(download, static))
         print(row(bare))
