@@ -152,7 +152,7 @@ status() {
         return 1
     fi
     say "running (pid $(cat "$PIDFILE")): https://localhost:$STACK_HTTPS_PORT/"
-    curl -sk "https://127.0.0.1:$STACK_HTTPS_PORT/readyz" || true
+    curl -sk -H "Accept: text/plain" "https://127.0.0.1:$STACK_HTTPS_PORT/readyz" || true
     echo
 }
 

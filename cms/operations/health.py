@@ -58,6 +58,11 @@ class ReadinessView(HealthCheckView):
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
 
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        # Browsers (Accept: text/html) get the text answer: the library's page needs inline
+        # styles, which the site's Content-Security-Policy refuses.
+        return self.render_to_response_text(kwargs.get("status", 200))
+
     def render_to_response_json(self, status: int) -> JsonResponse:
         checks = {
             type(result.check).__name__: {

@@ -62,6 +62,11 @@ def test_readiness_is_503_naming_rabbitmq_when_the_broker_is_unreachable(
     text = client.get("/readyz", HTTP_ACCEPT="text/plain")
     assert text.status_code == 503
     assert "RabbitMQ: Unavailable: AMQPConnectionError" in text.content.decode()
+    # A browser gets the same text: the library's HTML page needs inline styles that the
+    # site's Content-Security-Policy refuses.
+    page = client.get("/readyz", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert (page.status_code, page["Content-Type"]) == (503, "text/plain; charset=utf-8")
+    assert "RabbitMQ: Unavailable: AMQPConnectionError" in page.content.decode()
 
 
 @pytest.mark.django_db
