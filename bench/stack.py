@@ -11,7 +11,8 @@ Figures, each against a baseline measured in the same run:
    target ≥ 0.9 times the static file's requests/s.
 3. The cost of metrics on the page's throughput: the same page with django-prometheus and
    our metrics on (multiprocess files), while /metrics is scraped every second, against a
-   stack started with METRICS_ENABLED=false: target ≤ 5 % fewer requests/s.
+   second stack, running beside it, started with METRICS_ENABLED=false: target ≤ 5 % fewer
+   requests/s.
 
 Its own world, removed at the end (also on Ctrl-C): the database `newsroom_bench_stack`, the
 RabbitMQ virtual host `newsroom-stack` (docker/services.sh makes it), the index prefix
@@ -30,7 +31,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -115,6 +117,7 @@ class Stack:
 
     def __init__(self, folder: Path, database_url: str, *, metrics: bool) -> None:
         self.folder = folder
+        self.metrics = metrics
         self.https_port = free_port()
         self.env = {
             **os.environ,
@@ -124,7 +127,7 @@ class Stack:
             "SEARCH_INDEX_REPLICAS": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "MEDIA_ROOT": str(folder / "media"),
-            "STACK_DIR": str(folder / "stack"),
+            "STACK_DIR": str(folder / ("stack" if metrics else "stack-without-metrics")),
             "STACK_HTTPS_PORT": str(self.https_port),
             "STACK_HTTP_PORT": str(free_port()),
             "STACK_APP_PORT": str(free_port()),
@@ -188,42 +191,55 @@ def scraping(url: str, every: float = 1.0) -> Iterator[list[float]]:
         thread.join()
 
 
-def measure(
-    ab: str,
-    args: argparse.Namespace,
-    folder: Path,
-    pages: list[Page],
-    url: str,
-    headers: dict[str, tuple[str, ...]],
-    clients: dict[str, int],
-) -> None:
-    """Each page for --duration seconds in --rounds rounds, visiting every page in turn."""
-    for page in pages:
+@dataclass
+class Target:
+    """A URL measured with `clients` ab clients; `scraped`: /metrics is scraped meanwhile."""
+
+    page: Page
+    url: str
+    clients: int
+    headers: tuple[str, ...] = ()
+    scraped: bool = False
+
+
+def measure(ab: str, args: argparse.Namespace, folder: Path, targets: list[Target]) -> list[float]:
+    """Each target for --duration seconds in --rounds rounds, visiting every target in turn,
+    so that the machine's drift weighs on all alike; returns the /metrics scrape times."""
+    for target in targets:
         ab_slice(
             ab,
-            url + page.path,
-            clients=clients[page.name],
+            target.url,
+            clients=target.clients,
             seconds=args.warmup,
             csv=folder / "warmup.csv",
-            headers=headers[page.name],
+            headers=target.headers,
         )
     seconds = max(1, round(args.duration / args.rounds))
+    scrapes: list[float] = []
     for number in range(1, args.rounds + 1):
         figures = []
-        for page in pages:
-            measured = ab_slice(
-                ab,
-                url + page.path,
-                clients=clients[page.name],
-                seconds=seconds,
-                csv=folder / "percentiles.csv",
-                headers=headers[page.name],
-            )
+        for target in targets:
+            base = target.url.split("/", 3)[:3]
+            scraper: AbstractContextManager[list[float]] = nullcontext([])
+            if target.scraped:
+                scraper = scraping("/".join(base))
+            with scraper as durations:
+                measured = ab_slice(
+                    ab,
+                    target.url,
+                    clients=target.clients,
+                    seconds=seconds,
+                    csv=folder / "percentiles.csv",
+                    headers=target.headers,
+                )
+            scrapes += durations
+            page = target.page
             page.slices.append(measured)
             page.error = page.error or measured.error
             rate = measured.requests / measured.seconds if measured.seconds else 0.0
             figures.append(f"{page.name} {rate:.1f}")
         print(f"  round {number}/{args.rounds}, req/s: " + ", ".join(figures), flush=True)
+    return scrapes
 
 
 def row(page: Page, baseline: Page | None = None) -> str:
@@ -265,45 +281,42 @@ def main() -> None:
     broken = True
     try:
         on = Stack(folder, _with_path(server, f"/{database}"), metrics=True)
-        stacks.append(on)
-        print(f"starting the stack (docker/stack.sh up) in {folder}…", flush=True)
+        off = Stack(folder, _with_path(server, f"/{database}"), metrics=False)
+        stacks += [on, off]
+        print(f"starting two stacks (docker/stack.sh up) in {folder}…", flush=True)
         on.command("up")
+        off.command("up")  # beside it, idle while the other is measured
         seeded = json.loads(on.manage(SEED, str(DOWNLOAD_BYTES)))
         print(f"CPU busy before measuring: {cpu_busy():.0%}; {os.cpu_count()} CPUs")
-        article = Page("article page, metrics on", seeded["article"])
+        token = (f"Authorization: Token {seeded['token']}",)
         download = Page(
             "100 MB via X-Accel-Redirect", f"/api/v2/videos/{seeded['video']}/download/360p/"
         )
         static = Page("100 MB as a static file", "/media/videos/posters/bench/100mb.mp4")
-        token = (f"Authorization: Token {seeded['token']}",)
-        headers = {article.name: (), download.name: token, static.name: ()}
-        clients = {
-            article.name: args.clients,
-            download.name: args.download_clients,
-            static.name: args.download_clients,
-        }
-        measure(ab, args, folder, [download, static], on.url, headers, clients)
-        scraped = Page("article page, metrics on, scraped 1/s", seeded["article"])
-        with scraping(on.url) as durations:
-            measure(
-                ab,
-                args,
-                folder,
-                [scraped],
-                on.url,
-                {scraped.name: ()},
-                {scraped.name: args.clients},
-            )
         measure(
-            ab, args, folder, [article], on.url, {article.name: ()}, {article.name: args.clients}
+            ab,
+            args,
+            folder,
+            [
+                Target(download, on.url + download.path, args.download_clients, token),
+                Target(static, on.url + static.path, args.download_clients),
+            ],
         )
-        on.command("down")
-        off = Stack(folder, _with_path(server, f"/{database}"), metrics=False)
-        stacks.append(off)
-        off.command("up")
         bare = Page("article page, METRICS_ENABLED=false", seeded["article"])
-        measure(ab, args, folder, [bare], off.url, {bare.name: ()}, {bare.name: args.clients})
-        off.command("down")
+        article = Page("article page, metrics on", seeded["article"])
+        scraped = Page("article page, metrics on, scraped 1/s", seeded["article"])
+        durations = measure(
+            ab,
+            args,
+            folder,
+            [
+                Target(bare, off.url + bare.path, args.clients),
+                Target(article, on.url + article.path, args.clients),
+                Target(scraped, on.url + scraped.path, args.clients, scraped=True),
+            ],
+        )
+        for stack in stacks:
+            stack.command("down")
 
         print(f"\n{'':38} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>9} {'spread':>6}")
         print(row(static))

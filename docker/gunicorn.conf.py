@@ -17,9 +17,11 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # On SIGTERM, requests in flight get this long to finish.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
-# Recycling workers now and then bounds what a slow leak can cost.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycling workers now and then bounds what a slow leak can cost, but each new worker
+# imports Django again (seconds of CPU) and leaves its metric files behind (multiprocess
+# mode): at a few hundred cached pages a second, 2,000 requests meant one every 15 s.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
+max_requests_jitter = max_requests // 10
 # nginx logs each request; gunicorn's own log keeps errors only.
 accesslog = None
 errorlog = "-"
