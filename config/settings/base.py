@@ -78,8 +78,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every later line of the request's logs carries its id.
     "django_guid.middleware.guid_middleware",
-    # HTTP metrics by view and status (/metrics): Before as early as possible, After last.
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # HTTP metrics by view and status (/metrics), timing every later middleware.
+    "cms.operations.http_metrics.ViewMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "cms.core.middleware.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -94,13 +94,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
-# Metrics for Prometheus (/metrics, cms/operations/metrics.py, and the HTTP middlewares
+
+# Metrics for Prometheus (/metrics, cms/operations/metrics.py, and the HTTP middleware
 # above); off, /metrics is a 404 and requests are not measured (bench/stack.py compares).
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 if not METRICS_ENABLED:
-    MIDDLEWARE = [name for name in MIDDLEWARE if not name.startswith("django_prometheus.")]
+    MIDDLEWARE.remove("cms.operations.http_metrics.ViewMetricsMiddleware")
 
 # Whole portal pages for visitors who are not signed in (cms/core/page_cache.py), emptied
 # whenever content changes: seconds a page is kept at most; 0 turns the cache off. The cache
