@@ -218,7 +218,9 @@ def measure(ab: str, args: argparse.Namespace, folder: Path, targets: list[Targe
     scrapes: list[float] = []
     for number in range(1, args.rounds + 1):
         figures = []
-        for target in targets:
+        # Each round starts with another target: none always runs first or last.
+        shift = (number - 1) % len(targets)
+        for target in targets[shift:] + targets[:shift]:
             base = target.url.split("/", 3)[:3]
             scraper: AbstractContextManager[list[float]] = nullcontext([])
             if target.scraped:
