@@ -10,8 +10,8 @@ Figures, each against a baseline measured in the same run:
    bytes) against nginx serving the same file as a public static file (`/media/…`):
    target ≥ 0.9 times the static file's requests/s.
 3. The cost of metrics on the page's throughput: the same page with django-prometheus and
-   our metrics on (multiprocess files), while /metrics is scraped every second, against a
-   second stack, running beside it, started with METRICS_ENABLED=false: target ≤ 5 % fewer
+   our metrics on (multiprocess files), while /metrics is scraped every second, against the
+   stack restarted with METRICS_ENABLED=false, in turns (--rounds): target ≤ 5 % fewer
    requests/s.
 
 Its own world, removed at the end (also on Ctrl-C): the database `newsroom_bench_stack`, the
@@ -202,9 +202,13 @@ class Target:
     scraped: bool = False
 
 
-def measure(ab: str, args: argparse.Namespace, folder: Path, targets: list[Target]) -> list[float]:
-    """Each target for --duration seconds in --rounds rounds, visiting every target in turn,
-    so that the machine's drift weighs on all alike; returns the /metrics scrape times."""
+def measure(
+    ab: str, args: argparse.Namespace, folder: Path, targets: list[Target], rounds: int = 0
+) -> list[float]:
+    """Each target for --duration seconds in `rounds` rounds (--rounds by default), visiting
+    every target in turn, so that the machine's drift weighs on all alike; returns the
+    /metrics scrape times."""
+    rounds = rounds or args.rounds
     for target in targets:
         ab_slice(
             ab,
@@ -214,9 +218,9 @@ def measure(ab: str, args: argparse.Namespace, folder: Path, targets: list[Targe
             csv=folder / "warmup.csv",
             headers=target.headers,
         )
-    seconds = max(1, round(args.duration / args.rounds))
+    seconds = max(1, round(args.duration / rounds))
     scrapes: list[float] = []
-    for number in range(1, args.rounds + 1):
+    for number in range(1, rounds + 1):
         figures = []
         # Each round starts with another target: none always runs first or last.
         shift = (number - 1) % len(targets)
@@ -240,7 +244,7 @@ def measure(ab: str, args: argparse.Namespace, folder: Path, targets: list[Targe
             page.error = page.error or measured.error
             rate = measured.requests / measured.seconds if measured.seconds else 0.0
             figures.append(f"{page.name} {rate:.1f}")
-        print(f"  round {number}/{args.rounds}, req/s: " + ", ".join(figures), flush=True)
+        print(f"  round {number}/{rounds}, req/s: " + ", ".join(figures), flush=True)
     return scrapes
 
 
@@ -285,9 +289,8 @@ def main() -> None:
         on = Stack(folder, _with_path(server, f"/{database}"), metrics=True)
         off = Stack(folder, _with_path(server, f"/{database}"), metrics=False)
         stacks += [on, off]
-        print(f"starting two stacks (docker/stack.sh up) in {folder}…", flush=True)
+        print(f"starting the stack (docker/stack.sh up) in {folder}…", flush=True)
         on.command("up")
-        off.command("up")  # beside it, idle while the other is measured
         seeded = json.loads(on.manage(SEED, str(DOWNLOAD_BYTES)))
         print(f"CPU busy before measuring: {cpu_busy():.0%}; {os.cpu_count()} CPUs")
         token = (f"Authorization: Token {seeded['token']}",)
@@ -304,21 +307,30 @@ def main() -> None:
                 Target(static, on.url + static.path, args.download_clients),
             ],
         )
+        # One stack at a time (two side by side measured apart by more than the metrics
+        # cost), restarted with and without metrics in turn, one round each time.
         bare = Page("article page, METRICS_ENABLED=false", seeded["article"])
         article = Page("article page, metrics on", seeded["article"])
         scraped = Page("article page, metrics on, scraped 1/s", seeded["article"])
-        durations = measure(
-            ab,
-            args,
-            folder,
-            [
-                Target(bare, off.url + bare.path, args.clients),
-                Target(article, on.url + article.path, args.clients),
-                Target(scraped, on.url + scraped.path, args.clients, scraped=True),
-            ],
-        )
-        for stack in stacks:
-            stack.command("down")
+        durations: list[float] = []
+        turn_args = argparse.Namespace(**{**vars(args), "duration": args.duration // args.rounds})
+        for turn in range(args.rounds):
+            if turn:
+                on.command("up")
+            durations += measure(
+                ab,
+                turn_args,
+                folder,
+                [
+                    Target(article, on.url + article.path, args.clients),
+                    Target(scraped, on.url + scraped.path, args.clients, scraped=True),
+                ],
+                rounds=1,
+            )
+            on.command("down")
+            off.command("up")
+            measure(ab, turn_args, folder, [Target(bare, off.url + bare.path, args.clients)], 1)
+            off.command("down")
 
         print(f"\n{'':38} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>9} {'spread':>6}")
         print(row(static))
