@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pika
-from django.conf import settings
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from pika.spec import BasicProperties
 
 from .models import OutboxEvent
 from .registry import ConsumerGroup
 from .relay import replay_dead_letters
+from .status import broker_parameters
 
 # Headers of a message's failed life: its next one starts afresh.
 _FAILURE_HEADERS = ("x-attempt", "x-error", "x-death", "x-delivery-count")
@@ -168,10 +168,7 @@ def _fresh(properties: BasicProperties) -> BasicProperties:
 
 
 def _connection(timeout: float) -> BlockingConnection:
-    parameters = pika.URLParameters(settings.RABBITMQ_URL)
-    parameters.connection_attempts = 1
-    parameters.socket_timeout = parameters.stack_timeout = timeout
-    return pika.BlockingConnection(parameters)
+    return pika.BlockingConnection(broker_parameters(timeout=timeout))
 
 
 def _waiting(channel: BlockingChannel, group: ConsumerGroup) -> int:
