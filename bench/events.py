@@ -35,6 +35,7 @@ from django.db import connection, transaction  # noqa: E402
 
 from cms.core.events import PagePublished, PageUnpublished  # noqa: E402
 from pipeline import registry  # noqa: E402
+from pipeline.broker import connect  # noqa: E402
 from pipeline.events import CONTENT_TYPE, cloudevent  # noqa: E402
 from pipeline.models import OutboxEvent  # noqa: E402
 from pipeline.outbox import record_event  # noqa: E402
@@ -55,7 +56,7 @@ def bench_throughput(channel: pika.adapters.blocking_connection.BlockingChannel,
     bodies = [json.dumps(cloudevent(event), separators=(",", ":")).encode() for event in events]
 
     # Baseline: the same messages, published with confirms by a bare pika loop.
-    baseline = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL)).channel()
+    baseline = connect().channel()
     baseline.confirm_delivery()
     started = time.perf_counter()
     for event, body in zip(events, bodies, strict=True):
@@ -100,7 +101,7 @@ def bench_throughput(channel: pika.adapters.blocking_connection.BlockingChannel,
 
 
 def bench_latency(rate: int, seconds: int) -> None:
-    consumer_connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    consumer_connection = connect()
     channel = consumer_connection.channel()
     queue = channel.queue_declare("", exclusive=True).method.queue
     channel.queue_bind(queue, EXCHANGE, routing_key="page.published")
@@ -172,7 +173,7 @@ def main() -> None:
 
     test_database = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        amqp = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+        amqp = connect()
         setup_topology(amqp.channel())
         print(f"database {test_database}, RabbitMQ {settings.RABBITMQ_URL.split('@')[-1]}")
         bench_throughput(amqp.channel(), args.events)
@@ -180,7 +181,7 @@ def main() -> None:
         bench_latency(args.rate, args.seconds)
     finally:
         connection.creation.destroy_test_db(test_database, verbosity=0)
-        with pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL)) as amqp:
+        with connect() as amqp:
             for group in registry.groups():  # nothing consumed them: leave the queues empty
                 amqp.channel().queue_purge(group.queue)
 

@@ -45,7 +45,6 @@ import django
 
 django.setup()
 
-import pika  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from elasticsearch import Elasticsearch, helpers  # noqa: E402
@@ -55,6 +54,7 @@ from cms.core.models import HomePage  # noqa: E402
 from cms.news.models import NewsIndexPage, NewsPage  # noqa: E402
 from cms.videos.models import Video  # noqa: E402
 from pipeline import registry  # noqa: E402
+from pipeline.broker import connect  # noqa: E402
 from pipeline.consumer import Consumer  # noqa: E402
 from pipeline.relay import Relay  # noqa: E402
 from pipeline.topology import setup_topology  # noqa: E402
@@ -508,7 +508,7 @@ def bench_publish(client: Elasticsearch, publishes: int) -> dict[str, float]:
     home.add_child(instance=index)
     index.save_revision().publish()
 
-    with pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL)) as amqp:
+    with connect() as amqp:
         channel = amqp.channel()
         setup_topology(channel)
         channel.queue_purge(registry.get_group("search-indexer").queue)
@@ -642,7 +642,7 @@ def main() -> None:
     finally:
         connection.creation.destroy_test_db(test_database, verbosity=0)
         delete_indices(client, f"{base}-*")
-        with pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL)) as amqp:
+        with connect() as amqp:
             for group in registry.groups():  # the other groups' queues got our page events
                 amqp.channel().queue_purge(group.queue)
 

@@ -18,6 +18,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
 
 from .backoff import Backoff
+from .broker import connect
 from .dispatch import Outcome, RetryLater, process_events
 from .event_log import log_event
 from .log_context import log_ids
@@ -65,7 +66,12 @@ class Consumer:
                 try:
                     self._consume()
                     backoff.reset()
-                except pika.exceptions.AMQPConnectionError as error:
+                # A channel error too: a cluster closes the channel of a queue whose
+                # leader it is electing; a new connection consumes from the new leader.
+                except (
+                    pika.exceptions.AMQPConnectionError,
+                    pika.exceptions.AMQPChannelError,
+                ) as error:
                     if self._stopping:
                         break
                     delay = backoff.next_delay()
@@ -80,7 +86,7 @@ class Consumer:
             db.connection.close()  # this thread's database connection
 
     def _consume(self) -> None:
-        connection = pika.BlockingConnection(pika.URLParameters(self.url))
+        connection = connect(self.url)
         try:
             channel = connection.channel()
             channel.basic_qos(prefetch_count=self.prefetch)

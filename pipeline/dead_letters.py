@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pika
-from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import BasicProperties
 
+from .broker import connect
 from .models import OutboxEvent
 from .registry import ConsumerGroup
 from .relay import replay_dead_letters
-from .status import broker_parameters
 
 # Headers of a message's failed life: its next one starts afresh.
 _FAILURE_HEADERS = ("x-attempt", "x-error", "x-death", "x-delivery-count")
@@ -52,7 +52,7 @@ def dead_letters(
     """The first `limit` messages of the group's dead-letter queue, left in it. A broker
     that does not answer within `timeout` seconds raises AMQPError."""
     found = []
-    with _connection(timeout) as connection:
+    with connect(timeout=timeout) as connection:
         channel = connection.channel()
         try:
             for _ in range(min(limit, _waiting(channel, group))):
@@ -69,7 +69,7 @@ def requeue(group: ConsumerGroup, *, message_id: str | None = None, timeout: flo
     """Queue the dead letter `message_id` (every one by default) for its group again; how
     many were. Only those in the queue when this starts: one that fails again meanwhile
     comes back after its retries, not into this loop."""
-    with _connection(timeout) as connection:
+    with connect(timeout=timeout) as connection:
         channel = connection.channel()
         try:
             return _requeue(channel, group, message_id)
@@ -165,10 +165,6 @@ def _fresh(properties: BasicProperties) -> BasicProperties:
     fresh.headers = {**headers, "x-attempt": 1}
     fresh.delivery_mode = pika.DeliveryMode.Persistent.value
     return fresh
-
-
-def _connection(timeout: float) -> BlockingConnection:
-    return pika.BlockingConnection(broker_parameters(timeout=timeout))
 
 
 def _waiting(channel: BlockingChannel, group: ConsumerGroup) -> int:

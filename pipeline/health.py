@@ -11,20 +11,18 @@ import pika
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
-from .status import broker_parameters
+from .broker import connect
 
 
 @dataclasses.dataclass
 class RabbitMQ(HealthCheck):
-    """RABBITMQ_URL's broker accepts a connection and opens a channel."""
+    """A node of RABBITMQ_URL accepts a connection and opens a channel."""
 
     timeout = datetime.timedelta(seconds=3)
 
     def run(self) -> None:
         try:
-            with pika.BlockingConnection(
-                broker_parameters(timeout=self.timeout.total_seconds())
-            ) as connection:
+            with connect(timeout=self.timeout.total_seconds()) as connection:
                 connection.channel()
         except pika.exceptions.AMQPError as error:
             # The class says enough (refused, timed out, authentication); its text may

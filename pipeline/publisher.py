@@ -21,6 +21,8 @@ from typing import Any, Protocol
 import pika
 from pika.exceptions import AMQPConnectionError, AMQPError
 
+from .broker import connection_parameters
+
 logger = logging.getLogger(__name__)
 
 
@@ -66,18 +68,33 @@ class Publisher(Protocol):
 
 
 class ConfirmedPublisher:
+    """Publishes through the first node of `url` (one or several, broker.py) that accepts a
+    connection; when that connection fails, the relay makes a new publisher."""
+
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         self.url = url
         self.timeout = timeout
-        self._ready: Future[None] = Future()
         self._batch: Future[None] | None = None
         self._pending: dict[int, str] = {}  # delivery tag → message id
         self._failed: list[str] = []
         self._returned: set[str] = set()
         self._next_tag = 0
         self._channel: Any = None
+        nodes = connection_parameters(url)
+        for number, parameters in enumerate(nodes, start=1):
+            try:
+                self._open(parameters)
+                return
+            except AMQPConnectionError as error:
+                if number == len(nodes):
+                    raise
+                logger.warning("publisher: %s:%s: %s", parameters.host, parameters.port, error)
+
+    def _open(self, parameters: pika.URLParameters) -> None:
+        """Connect and open a confirming channel, within `timeout` seconds."""
+        self._ready: Future[None] = Future()
         self._connection = pika.SelectConnection(
-            pika.URLParameters(url),
+            parameters,
             on_open_callback=self._on_connection_open,
             on_open_error_callback=self._on_connection_error,
             on_close_callback=self._on_connection_closed,
@@ -87,7 +104,7 @@ class ConfirmedPublisher:
         )
         self._thread.start()
         try:
-            self._ready.result(timeout)
+            self._ready.result(self.timeout)
         except FutureTimeout:
             self.close()
             raise AMQPConnectionError("timed out connecting to RabbitMQ") from None

@@ -9,6 +9,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from . import registry
+from .broker import connect
 from .models import OutboxEvent
 from .registry import ConsumerGroup
 
@@ -69,22 +70,13 @@ def outbox_status() -> OutboxStatus:
 def group_queues(*, timeout: float = 10.0) -> list[GroupQueues]:
     """Each group's queue and dead-letter queue as RabbitMQ counts them now (passive
     declares); a broker that does not answer within `timeout` seconds raises AMQPError."""
-    with pika.BlockingConnection(broker_parameters(timeout=timeout)) as connection:
+    with connect(timeout=timeout) as connection:
         queues = []
         for group in registry.groups():
             depth, consumers = _declared(connection, group.queue)
             dead_letters, _ = _declared(connection, group.dead_letter_queue)
             queues.append(GroupQueues(group, depth, consumers, dead_letters))
         return queues
-
-
-def broker_parameters(*, timeout: float) -> pika.URLParameters:
-    """RABBITMQ_URL's, for one attempt that gives up after `timeout` seconds (a look, not a
-    long-lived connection that waits for the broker)."""
-    parameters = pika.URLParameters(settings.RABBITMQ_URL)
-    parameters.connection_attempts = 1
-    parameters.socket_timeout = parameters.stack_timeout = timeout
-    return parameters
 
 
 def _declared(

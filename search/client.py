@@ -16,12 +16,27 @@ def elasticsearch_client() -> Elasticsearch:
     return _client(settings.ELASTICSEARCH_URL, settings.SEARCH_REQUEST_TIMEOUT)
 
 
+def node_urls(url: str) -> list[str]:
+    """The nodes in `url`: one URL, or several separated by commas."""
+    return [node.strip() for node in url.split(",") if node.strip()]
+
+
 @cache
 def _client(url: str, timeout: float) -> Elasticsearch:
-    if not url:
+    nodes = node_urls(url)
+    if not nodes:
         raise RuntimeError("ELASTICSEARCH_URL is not set: search uses the database backend")
-    # No retries in the client: the indexer retries whole batches, with growing delays.
-    return Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False)
+    # A request that fails on a node (down, timed out, or answering that it cannot serve) is
+    # tried once on each other node, which the client takes out of its rotation for a while.
+    # Writes may be repeated: they carry external versions (indexer.py). A busy cluster (429)
+    # is left to the indexer, which retries whole batches with growing delays.
+    return Elasticsearch(
+        nodes,
+        request_timeout=timeout,
+        max_retries=len(nodes) - 1,
+        retry_on_timeout=len(nodes) > 1,
+        retry_on_status=(502, 503, 504),
+    )
 
 
 class ClusterBusy(Exception):  # a state of the cluster, not our failure

@@ -249,7 +249,8 @@ CSRF_FAILURE_VIEW = "cms.api.error_views.csrf_failure"
 
 # --- Services (empty URL = embedded default) ---------------------------------------------
 
-# amqp://user:password@host:port/vhost. Empty: events go through the in-process transport.
+# amqp://user:password@host:port/vhost, or the URLs of a cluster's nodes separated by `;`
+# (pipeline/broker.py). Empty: events go through the in-process transport.
 RABBITMQ_URL = env.str("RABBITMQ_URL", default="")
 EVENT_TRANSPORT = "rabbitmq" if RABBITMQ_URL else "inprocess"
 # Video uploads (cms/videos, pipeline/media/probe.py): what is accepted.
@@ -298,8 +299,13 @@ PROCESSED_EVENT_RETENTION_DAYS = env.int(
 # Deliveries of one message to a consumer group (crashes included) before the broker
 # dead-letters it; handler errors are retried by the consumer itself (pipeline/topology.py).
 EVENT_DELIVERY_LIMIT = env.int("EVENT_DELIVERY_LIMIT", default=10)
+# Nodes a consumer group's quorum queues are replicated on when they are created (RabbitMQ's
+# own default, said explicitly; a queue survives the loss of a minority of them).
+EVENT_QUEUE_REPLICAS = env.int("EVENT_QUEUE_REPLICAS", default=3)
 
-# http(s)://host:port of an Elasticsearch 8 cluster. Empty: the database search backend.
+# http(s)://host:port of an Elasticsearch 8 cluster, or of several of its nodes separated by
+# commas (the client spreads requests over them and retries on another one). Empty: the
+# database search backend.
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
 # Our indices are named <prefix>-<locale>-v<generation>, behind the alias <prefix>-<locale>.

@@ -36,6 +36,7 @@ from cms.videos.processing import create_renditions
 from cms.videos.services import video_media_create
 from cms.videos.uploads import video_upload_check
 from pipeline import registry
+from pipeline.broker import connect
 from tests.factories import NewsIndexPageFactory, VideoFactory
 from tests.integration.helpers import index_outbox
 
@@ -63,7 +64,7 @@ def rabbitmq_url() -> str:
 
 @pytest.fixture
 def amqp_channel(rabbitmq_url: str) -> Iterator[pika.adapters.blocking_connection.BlockingChannel]:
-    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq_url))
+    connection = connect(rabbitmq_url)
     try:
         yield connection.channel()
     finally:
@@ -79,7 +80,7 @@ def _empty_consumer_queues_afterwards() -> Iterator[None]:
     url = os.environ.get("RABBITMQ_URL")
     if not url:
         return
-    with pika.BlockingConnection(pika.URLParameters(url)) as connection:
+    with connect(url) as connection:
         for group in registry.groups():
             for queue in (group.queue, group.dead_letter_queue):
                 channel = connection.channel()

@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import pika
 import pytest
 from django.conf import settings
 
 from cms.core.events import PageUnpublished
+from pipeline.broker import connect
 from pipeline.dispatch import Outcome, process_event
 from pipeline.models import OutboxEvent
 from pipeline.outbox import record_event
@@ -41,7 +41,7 @@ def event_queue(amqp_channel) -> Iterator[str]:
     amqp_channel.queue_declare(name, durable=True, arguments={"x-queue-type": "quorum"})
     amqp_channel.queue_bind(name, EXCHANGE, routing_key="#")
     yield name
-    with pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL)) as cleanup:
+    with connect() as cleanup:
         cleanup.channel().queue_delete(name)
 
 
@@ -59,13 +59,13 @@ def _record(count: int) -> list[str]:
 
 
 def _queued(queue: str) -> int:
-    with pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL)) as amqp:
+    with connect() as amqp:
         return amqp.channel().queue_declare(queue, passive=True).method.message_count
 
 
 def _drain(queue: str) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
-    with pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL)) as amqp:
+    with connect() as amqp:
         channel = amqp.channel()
         while True:
             method, _properties, body = channel.basic_get(queue, auto_ack=True)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import dramatiq
-import pika
 import pytest
 import yaml
 from django.conf import settings
@@ -24,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from cms.api.search_parameters import parse_search_query
 from cms.core.events import PageDeleted, PageUnpublished
+from pipeline.broker import connect
 from pipeline.job_metrics import JobMetrics
 from pipeline.models import OutboxEvent
 from pipeline.outbox import record_event
@@ -132,7 +132,7 @@ def test_queue_depth_consumers_and_dead_letters_are_read_from_rabbitmq(client, g
             )
         ]
 
-    with pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL)) as connection:
+    with connect() as connection:
         channel = connection.channel()
         setup_topology(channel, [group])
         try:

@@ -2,11 +2,11 @@
 
 from typing import Any
 
-import pika
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from pipeline import registry
+from pipeline.broker import connect
 from pipeline.topology import DEAD_LETTER_EXCHANGE, EXCHANGE, setup_topology
 
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "RABBITMQ_URL is not set: the in-process transport needs no topology"
             )
-        connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+        connection = connect()
         try:
             setup_topology(connection.channel())
         finally:
