@@ -2,7 +2,8 @@
 
 `process_events` runs a group's handler(s) inside a database transaction together with the
 record that the group processed each event, so a redelivered event is skipped and an event
-older (by `sequence`) than one already processed for the same subject is ignored. The
+older (by `sequence`) than one already processed for the same subject is ignored, also when
+competing consumers of the group handle a subject's events at the same time. The
 RabbitMQ consumer (consumer.py) and the in-process transport (transport.py) both use it.
 
 A handler raises `RetryLater` when a service it writes to is down: the events are then kept
@@ -15,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -68,6 +69,7 @@ def _process(group: str, events: list[dict[str, Any]]) -> list[Outcome]:
     outcomes: list[Outcome] = []
     new_events: list[dict[str, Any]] = []
     with transaction.atomic():
+        _lock_subjects(group, events)
         for event in events:
             outcome = _claim(group, event)
             if outcome is None:
@@ -87,6 +89,24 @@ def _process(group: str, events: list[dict[str, Any]]) -> list[Outcome]:
                 with log_ids(event_id=event["id"]):  # the handler's own lines, and its jobs
                     handler(event)
     return outcomes
+
+
+def _lock_subjects(group: str, events: list[dict[str, Any]]) -> None:
+    """Hold the group's lock on each subject of `events` until the transaction ends.
+
+    Competing consumers of a group (several processes on its queue) may get two events of
+    one subject at once. Without the lock, each would find no newer event committed, and
+    the older one's effect could land last. With it, the second waits for the first to
+    commit, then sees it. Locks are taken in one order, so two batches cannot deadlock.
+    SQLite (the embedded default, one process) has no such locks and needs none: it runs
+    one write transaction at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({f"{group}:{event['subject']}" for event in events})
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
 def _claim(group: str, event: dict[str, Any]) -> Outcome | None:

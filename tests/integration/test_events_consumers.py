@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection as db_connection
+from django.db import transaction
 
 from cms.core.events import PagePublished, PageUnpublished
 from pipeline.consumer import Consumer
@@ -185,3 +187,62 @@ def test_batches_are_bounded_a_poison_event_is_isolated_and_retry_later_holds_th
     wait_for(dead_lettered, timeout=30)
     [body] = dead_letters
     assert json.loads(body)["data"]["id"] == 13
+
+
+class _Gate:
+    """Holds a handler inside its transaction until the test opens it."""
+
+    def __init__(self) -> None:
+        self.entered, self.opened = threading.Event(), threading.Event()
+
+    def wait(self) -> None:
+        self.entered.set()
+        assert self.opened.wait(30)
+
+
+def _process_in_thread(group: str, event: dict[str, Any], outcomes: dict[int, Outcome]):
+    def run() -> None:
+        try:
+            outcomes[event["sequence"]] = process_event(group, event)
+        finally:
+            db_connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", [1, 2], ids=["older-first", "newer-first"])
+def test_competing_consumers_never_let_an_older_event_land_last(group, first):
+    """Two consumers of one group get two events of one subject at the same moment: the
+    one that comes second waits for the first one's commit, so the newer event's effect is
+    always the last (or the older one is skipped as stale)."""
+    gate = _Gate()
+    committed: list[int] = []
+
+    @handles(group, "cms.page.published")
+    def record(event):
+        if event["sequence"] == first:
+            gate.wait()
+        transaction.on_commit(lambda: committed.append(event["sequence"]))
+
+    events = {n: _event("pages/competed", sequence=n) for n in (1, 2)}
+    outcomes: dict[int, Outcome] = {}
+    holder = _process_in_thread(group.name, events[first], outcomes)
+    assert gate.entered.wait(30)
+    second = 3 - first
+    waiter = _process_in_thread(group.name, events[second], outcomes)
+    waiter.join(2)
+    waited = waiter.is_alive()  # blocked on the subject's lock while the first one runs
+    gate.opened.set()
+    holder.join(30)
+    waiter.join(30)
+
+    assert waited
+    if first == 1:
+        assert outcomes == {1: Outcome.HANDLED, 2: Outcome.HANDLED}
+        assert committed == [1, 2]
+    else:
+        assert outcomes == {2: Outcome.HANDLED, 1: Outcome.STALE}
+        assert committed == [2]
