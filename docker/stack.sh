@@ -18,6 +18,9 @@ export STACK_DIR STACK_ROOT=$ROOT
 export STACK_HTTPS_PORT=${STACK_HTTPS_PORT:-8443}
 export STACK_HTTP_PORT=${STACK_HTTP_PORT:-8080}
 export STACK_APP_PORT=${STACK_APP_PORT:-8001}
+# How many of each Procfile process run side by side: relays share the outbox (SKIP LOCKED)
+# and a group's consumers compete for its queue, so that one of them can stop or die.
+STACK_CONCURRENCY=${STACK_CONCURRENCY:-relay=2,search-indexer=2,newsletter=2}
 
 say() { echo "stack: $*"; }
 die() {
@@ -117,7 +120,7 @@ up() {
     setsid python -c 'import sys, honcho.command, honcho.manager
 honcho.manager.KILL_WAIT = int(sys.argv.pop(1))
 honcho.command.main()' "${STACK_KILL_WAIT:-35}" --no-colour start -f "$ROOT/docker/Procfile" \
-        -d "$ROOT" >>"$STACK_DIR/logs/stack.log" 2>&1 </dev/null &
+        -d "$ROOT" -c "$STACK_CONCURRENCY" >>"$STACK_DIR/logs/stack.log" 2>&1 </dev/null &
     echo $! >"$PIDFILE"
     if ! wait_ready; then
         tail -n 40 "$STACK_DIR/logs/stack.log" >&2 || true

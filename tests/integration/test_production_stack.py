@@ -287,10 +287,18 @@ def test_a_journey_through_nginx(stack: Stack, sample_media_dir: Path) -> None:
 def test_the_stack_stops_on_sigterm(stack: Stack) -> None:
     """Last in this module: `down` stops every process of the stack (graceful SIGTERM)."""
     pid = int((stack.stack_dir / "honcho.pid").read_text())
-    members = subprocess.run(
-        ["pgrep", "-s", str(pid)], capture_output=True, text=True, check=False
-    ).stdout.split()
-    assert len(members) >= 7  # honcho, nginx, gunicorn, relay, 3 consumer groups, worker
+    # honcho starts each process in a session of its own: they are found as its descendants.
+    processes = _descendants(pid)
+    # Each Procfile line runs under `sh -c`: the programs are the shells' children.
+    commands = [command for command in processes.values() if not command.startswith("/bin/sh")]
+    assert sum(command.endswith("manage.py relay_events") for command in commands) == 2, commands
+    # STACK_CONCURRENCY: two consumers compete for each of these groups' queue.
+    for group, count in (("search-indexer", 2), ("transcoder", 1), ("newsletter", 2)):
+        consuming = [command for command in commands if command.endswith(f"events {group}")]
+        assert len(consuming) == count, commands
+    assert any("nginx" in command for command in commands), commands
+    assert any("gunicorn" in command for command in commands), commands
+    assert any("dramatiq" in command for command in commands), commands  # rundramatiq execs it
     stopped = subprocess.run(
         ["bash", str(STACK), "down"],
         cwd=ROOT,
@@ -301,8 +309,27 @@ def test_the_stack_stops_on_sigterm(stack: Stack) -> None:
         check=False,
     )
     assert stopped.returncode == 0, stopped.stderr
-    assert not subprocess.run(["pgrep", "-s", str(pid)], capture_output=True, check=False).stdout
+    still_running = [number for number in processes if Path(f"/proc/{number}").exists()]
+    assert not still_running, [processes[number] for number in still_running]
     with pytest.raises(requests.ConnectionError):
         stack.get("/healthz")
     log = (stack.stack_dir / "logs" / "stack.log").read_text()
     assert "SIGKILL" not in log, log[-3000:]
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """The processes under `pid` (children, theirs, …): pid → command line."""
+    listing = subprocess.run(
+        ["ps", "-e", "-o", "pid=,ppid=,args="], capture_output=True, text=True, check=True
+    ).stdout
+    children: dict[int, list[tuple[int, str]]] = {}
+    for line in listing.splitlines():
+        number, parent, command = line.split(maxsplit=2)
+        children.setdefault(int(parent), []).append((int(number), command))
+    found: dict[int, str] = {}
+    waiting = [pid]
+    while waiting:
+        for child, command in children.get(waiting.pop(), []):
+            found[child] = command
+            waiting.append(child)
+    return found
