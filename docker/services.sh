@@ -8,6 +8,9 @@
 #   docker/services.sh up | down | status | env
 #   eval "$(docker/services.sh env)"     # point a shell at the running services
 #
+# With --cluster, RabbitMQ and Elasticsearch clusters (3 nodes each on loopback, for the
+# fault tests) run beside the single-node services, which stay the default.
+#
 # A service whose URL is already in the environment (DATABASE_URL, RABBITMQ_URL,
 # ELASTICSEARCH_URL) is not started here, only checked.
 set -euo pipefail
@@ -25,6 +28,15 @@ ES_BUILD=$ROOT/docker/elasticsearch
 ES_STATE=$STATE/elasticsearch
 ES_HOME=$ES_STATE/elasticsearch-$ES_VERSION
 ES_USER=newsroom-es
+# The clusters beside the single-node services, for the fault tests (issue 17): node i
+# (1..size) listens on each base port + i - 1.
+CLUSTER_SIZE=${NEWSROOM_CLUSTER_SIZE:-3}
+CLUSTER_AMQP_PORT=${NEWSROOM_CLUSTER_AMQP_PORT:-5701}
+CLUSTER_DIST_PORT=${NEWSROOM_CLUSTER_DIST_PORT:-25701}
+CLUSTER_ES_PORT=${NEWSROOM_CLUSTER_ES_PORT:-9211}
+CLUSTER_ES_TRANSPORT_PORT=${NEWSROOM_CLUSTER_ES_TRANSPORT_PORT:-9311}
+CLUSTER_ES_HEAP=${NEWSROOM_CLUSTER_ES_HEAP:-384m}
+CLUSTER_STATE=$STATE/cluster
 # Credentials of the local development services only; never used outside this machine.
 DEV_USER=newsroom
 DEV_PASSWORD=newsroom
@@ -270,8 +282,9 @@ java17_home() {
     command -v java >/dev/null && dirname "$(dirname "$(readlink -f "$(command -v java)")")"
 }
 
-# Build (Maven) and lay out the node under var/: distribution, our analysis plugin, config.
-elasticsearch_install() {
+# Build (Maven) and lay out the distribution under var/ with our analysis plugin; the single
+# node and the cluster's nodes all run from it, each with its own config, data and logs.
+elasticsearch_distribution() {
     local plugin_zip=$ES_BUILD/analysis-plugin/target/newsroom-analysis-$ES_VERSION.zip
     if [ ! -x "$ES_BUILD/target/elasticsearch-$ES_VERSION/bin/elasticsearch" ] || [ ! -f "$plugin_zip" ]; then
         command -v mvn >/dev/null || apt_install maven
@@ -287,6 +300,21 @@ elasticsearch_install() {
             "file://$plugin_zip" >"$LOGS/elasticsearch-plugin.log" 2>&1 ||
             die "installing the analysis plugin failed, see $LOGS/elasticsearch-plugin.log"
     fi
+    if is_root; then
+        elasticsearch_user
+        chown -R "$ES_USER" "$ES_HOME"
+    fi
+}
+
+# Elasticsearch refuses to run as root: its nodes run as this system user.
+elasticsearch_user() {
+    id "$ES_USER" >/dev/null 2>&1 ||
+        useradd --system --no-create-home --shell /usr/sbin/nologin "$ES_USER"
+}
+
+# The distribution and the single node's config.
+elasticsearch_install() {
+    elasticsearch_distribution
     mkdir -p "$ES_STATE/config" "$ES_STATE/data" "$ES_STATE/logs"
     cp "$ES_HOME/config/jvm.options" "$ES_HOME/config/log4j2.properties" "$ES_STATE/config/"
     mkdir -p "$ES_STATE/config/jvm.options.d"
@@ -306,9 +334,7 @@ cluster.routing.allocation.disk.threshold_enabled: false
 action.destructive_requires_name: false
 YAML
     if is_root; then
-        # Elasticsearch refuses to run as root.
-        id "$ES_USER" >/dev/null 2>&1 ||
-            useradd --system --no-create-home --shell /usr/sbin/nologin "$ES_USER"
+        elasticsearch_user
         chown -R "$ES_USER" "$ES_STATE"
     fi
 }
@@ -362,6 +388,283 @@ elasticsearch_status() {
         say "Elasticsearch down"
         return 1
     fi
+}
+
+# --- clusters (the fault tests': a node is killed and must come back) --------------------
+# Each node has its own ports, data, logs, config and pid file under $CLUSTER_STATE, beside
+# the single-node services, which stay untouched. Every node there was started by this
+# script, so `down` stops whichever runs. `up` starts only the nodes that do not run: that
+# is how a test brings back a node it killed with kill -9.
+
+cluster_nodes() { seq "$CLUSTER_SIZE"; }
+
+# node_alive PIDFILE: the pid in PIDFILE is the node of PIDFILE's directory, which its
+# environment names (RABBITMQ_PID_FILE, ES_PATH_CONF). A kill -9 leaves the pid file behind,
+# and with pid_max at 32768 (here) its number soon belongs to another process, or to a
+# thread of another node (/proc/<thread id> exists too).
+node_alive() {
+    local pid
+    pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && node_process "$pid" "$(dirname "$1")"
+}
+
+# node_process PID DIR: process PID runs, started for the node in DIR.
+node_process() { tr '\0' '\n' 2>/dev/null <"/proc/$1/environ" | grep -qF "=$2/"; }
+
+# --- RabbitMQ cluster: newsroom-<i>@localhost, clustered with join_cluster. The nodes share
+# the single node's Erlang cookie (Debian's wrapper runs them as the rabbitmq user), which is
+# what lets them, and rabbitmqctl, talk to each other.
+
+rabbitmq_node() { echo "newsroom-$1@localhost"; }
+rabbitmq_node_dir() { echo "$CLUSTER_STATE/rabbitmq-$1"; }
+rabbitmq_node_port() { echo $((CLUSTER_AMQP_PORT + $1 - 1)); }
+rabbitmq_node_running() { node_alive "$(rabbitmq_node_dir "$1")/pid"; }
+rabbitmq_node_ready() { rabbitmq-diagnostics -n "$(rabbitmq_node "$1")" -q check_running >/dev/null 2>&1; }
+
+rabbitmq_cluster_url() {
+    local i urls=()
+    for i in $(cluster_nodes); do
+        urls+=("amqp://$DEV_USER:$DEV_PASSWORD@127.0.0.1:$(rabbitmq_node_port "$i")/newsroom")
+    done
+    # dramatiq's convention for several brokers: URLs joined by ';'.
+    (IFS=';' && echo "${urls[*]}")
+}
+
+# Node 1 lists every node as running.
+rabbitmq_cluster_formed() {
+    local running i
+    running=$(rabbitmqctl -n "$(rabbitmq_node 1)" -q cluster_status --formatter json 2>/dev/null |
+        grep -o '"running_nodes":\[[^]]*\]') || return 1
+    for i in $(cluster_nodes); do
+        [[ $running == *"\"$(rabbitmq_node "$i")\""* ]] || return 1
+    done
+}
+
+rabbitmq_node_start() {
+    local dir port
+    dir=$(rabbitmq_node_dir "$1")
+    port=$(rabbitmq_node_port "$1")
+    tcp_open 127.0.0.1 "$port" && die "port $port is taken by something else; set NEWSROOM_CLUSTER_AMQP_PORT"
+    mkdir -p "$dir/mnesia" "$dir/log"
+    cat >"$dir/rabbitmq.conf" <<CONF
+# Written by docker/services.sh: node $1 of the local cluster.
+cluster_name = newsroom-cluster
+# As the single node: a dramatiq job's message stays unacked while a long transcode runs.
+consumer_timeout = 21600000
+# A node cut off from the majority stops serving instead of diverging from it.
+cluster_partition_handling = pause_minority
+CONF
+    # No plugins: the single node's enabled_plugins would otherwise apply here too.
+    echo '[].' >"$dir/enabled_plugins"
+    rm -f "$dir/pid"
+    chown rabbitmq:rabbitmq "$dir" "$dir/mnesia" "$dir/log" "$dir/rabbitmq.conf" "$dir/enabled_plugins"
+    # The node writes its own (beam's) pid to RABBITMQ_PID_FILE; data goes under
+    # RABBITMQ_MNESIA_BASE/<node name>, logs under RABBITMQ_LOG_BASE. Its Erlang distribution
+    # port, like AMQP, listens on loopback only.
+    RABBITMQ_NODENAME=$(rabbitmq_node "$1") RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
+        RABBITMQ_NODE_PORT=$port RABBITMQ_DIST_PORT=$((CLUSTER_DIST_PORT + $1 - 1)) \
+        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}' \
+        RABBITMQ_CONFIG_FILE=$dir/rabbitmq.conf RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins \
+        RABBITMQ_MNESIA_BASE=$dir/mnesia RABBITMQ_LOG_BASE=$dir/log RABBITMQ_PID_FILE=$dir/pid \
+        setsid rabbitmq-server >"$dir/log/console.log" 2>&1 </dev/null &
+}
+
+rabbitmq_cluster_up() {
+    command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+    is_root || die "the RabbitMQ cluster runs its nodes as the rabbitmq user: run as root"
+    local i node started=()
+    # All at once: after `down`, each node waits for the others' tables before it starts.
+    for i in $(cluster_nodes); do
+        rabbitmq_node_running "$i" && continue
+        rabbitmq_node_start "$i"
+        started+=("$i")
+    done
+    for i in $(cluster_nodes); do
+        if ! wait_for 180 "RabbitMQ node $(rabbitmq_node "$i")" rabbitmq_node_ready "$i"; then
+            tail -n 30 "$(rabbitmq_node_dir "$i")/log/$(rabbitmq_node "$i").log" >&2 2>/dev/null || true
+            die "RabbitMQ node $i did not start; see $(rabbitmq_node_dir "$i")/log/"
+        fi
+    done
+    # Join once: a node that comes back after a crash knows its cluster and rejoins by itself,
+    # while a reset would throw its quorum queue replicas away.
+    # (The CLI logs the node's restart as errors: into join.log with the rest.)
+    local log
+    for i in $(seq 2 "$CLUSTER_SIZE"); do
+        [ -e "$(rabbitmq_node_dir "$i")/joined" ] && continue
+        node=$(rabbitmq_node "$i")
+        log=$(rabbitmq_node_dir "$i")/log/join.log
+        { rabbitmqctl -n "$node" -q stop_app &&
+            rabbitmqctl -n "$node" -q join_cluster "$(rabbitmq_node 1)" &&
+            rabbitmqctl -n "$node" -q start_app; } >"$log" 2>&1 ||
+            { tail -n 20 "$log" >&2; die "RabbitMQ node $node could not join $(rabbitmq_node 1)"; }
+        touch "$(rabbitmq_node_dir "$i")/joined"
+    done
+    wait_for 120 "the RabbitMQ cluster" rabbitmq_cluster_formed ||
+        die "not every node runs in the RabbitMQ cluster; see $CLUSTER_STATE/rabbitmq-*/log/"
+    # Users, vhosts and permissions are cluster-wide: set them through node 1.
+    local ctl=(rabbitmqctl -n "$(rabbitmq_node 1)" -q)
+    "${ctl[@]}" list_users | grep -q "^$DEV_USER\b" ||
+        "${ctl[@]}" add_user "$DEV_USER" "$DEV_PASSWORD" >/dev/null
+    "${ctl[@]}" list_vhosts | grep -qx newsroom || "${ctl[@]}" add_vhost newsroom
+    "${ctl[@]}" set_permissions -p newsroom "$DEV_USER" ".*" ".*" ".*"
+    say "RabbitMQ cluster of $CLUSTER_SIZE nodes on 127.0.0.1:$(rabbitmq_node_port 1)-$(rabbitmq_node_port "$CLUSTER_SIZE")" \
+        "(started: ${started[*]:-none}; logs: $CLUSTER_STATE/rabbitmq-*/log/)"
+}
+
+rabbitmq_cluster_down() {
+    local i stopped=() stops=()
+    for i in $(cluster_nodes); do
+        rabbitmq_node_running "$i" || continue
+        # Given the pid file, stop waits until the node's VM has exited.
+        rabbitmqctl -n "$(rabbitmq_node "$i")" -q stop "$(rabbitmq_node_dir "$i")/pid" >/dev/null 2>&1 &
+        stops+=($!)
+        stopped+=("$i")
+    done
+    for i in "${stops[@]}"; do wait "$i" || true; done
+    [ "${#stopped[@]}" -eq 0 ] || say "RabbitMQ cluster stopped (nodes ${stopped[*]})"
+}
+
+rabbitmq_cluster_status() {
+    local i failed=0
+    for i in $(cluster_nodes); do
+        if rabbitmq_node_running "$i" && tcp_open 127.0.0.1 "$(rabbitmq_node_port "$i")"; then
+            say "RabbitMQ $i/$CLUSTER_SIZE up    $(rabbitmq_node "$i")  127.0.0.1:$(rabbitmq_node_port "$i")"
+        else
+            say "RabbitMQ $i/$CLUSTER_SIZE down  $(rabbitmq_node "$i")  127.0.0.1:$(rabbitmq_node_port "$i")"
+            failed=1
+        fi
+    done
+    return "$failed"
+}
+
+# --- Elasticsearch cluster: newsroom-es-<i>, one cluster run from the single node's
+# distribution (and plugin), each node with its own config, data and logs.
+
+elasticsearch_node_dir() { echo "$CLUSTER_STATE/elasticsearch-$1"; }
+elasticsearch_node_port() { echo $((CLUSTER_ES_PORT + $1 - 1)); }
+elasticsearch_node_running() { node_alive "$(elasticsearch_node_dir "$1")/pid"; }
+
+elasticsearch_cluster_url() {
+    local i urls=()
+    for i in $(cluster_nodes); do
+        urls+=("http://127.0.0.1:$(elasticsearch_node_port "$i")")
+    done
+    (IFS=',' && echo "${urls[*]}")
+}
+
+# elasticsearch_cluster_health STATUS: every node is in the cluster, at STATUS or better.
+elasticsearch_cluster_health() {
+    curl -sf --max-time 5 "http://127.0.0.1:$(elasticsearch_node_port 1)/_cluster/health?wait_for_nodes=$CLUSTER_SIZE&wait_for_status=$1&timeout=1s" |
+        grep -q '"timed_out":false'
+}
+
+elasticsearch_node_configure() {
+    local dir i seeds=() names=()
+    dir=$(elasticsearch_node_dir "$1")
+    for i in $(cluster_nodes); do
+        seeds+=("127.0.0.1:$((CLUSTER_ES_TRANSPORT_PORT + i - 1))")
+        names+=("newsroom-es-$i")
+    done
+    mkdir -p "$dir/config" "$dir/data" "$dir/logs"
+    cp "$ES_HOME/config/log4j2.properties" "$dir/config/"
+    # The JVM's GC log and heap dumps go to paths relative to the distribution, which all
+    # nodes share: give each node its own.
+    sed -e "s|=data\$|=$dir/data|" -e "s|logs/|$dir/logs/|g" \
+        "$ES_HOME/config/jvm.options" >"$dir/config/jvm.options"
+    cat >"$dir/config/elasticsearch.yml" <<YAML
+# Written by docker/services.sh: node $1 of the local cluster.
+cluster.name: newsroom-cluster
+node.name: newsroom-es-$1
+network.host: 127.0.0.1
+http.port: $(elasticsearch_node_port "$1")
+transport.port: $((CLUSTER_ES_TRANSPORT_PORT + $1 - 1))
+discovery.seed_hosts: [$(IFS=',' && echo "${seeds[*]}")]
+path.data: $dir/data
+path.logs: $dir/logs
+xpack.security.enabled: false
+cluster.routing.allocation.disk.threshold_enabled: false
+action.destructive_requires_name: false
+YAML
+    # Bootstrapping only forms the cluster the first time: a node with a cluster state joins
+    # its own, and Elasticsearch warns when the setting outlives that.
+    [ -d "$dir/data/_state" ] ||
+        echo "cluster.initial_master_nodes: [$(IFS=',' && echo "${names[*]}")]" >>"$dir/config/elasticsearch.yml"
+    rm -f "$dir/pid"
+    chown -R "$ES_USER" "$dir/config"
+    chown "$ES_USER" "$dir" "$dir/data" "$dir/logs"
+}
+
+elasticsearch_cluster_up() {
+    is_root || die "the Elasticsearch cluster runs its nodes as $ES_USER: run as root"
+    # The single node's `up` keeps the distribution current; here it is only installed when
+    # missing, never replaced under running nodes.
+    [ -d "$ES_HOME/plugins/newsroom-analysis" ] || elasticsearch_distribution
+    elasticsearch_user
+    local java_home i port started=() launchers=()
+    java_home=$(java17_home) || die "no Java found; install openjdk-17-jdk-headless"
+    for i in $(cluster_nodes); do
+        elasticsearch_node_running "$i" && continue
+        port=$(elasticsearch_node_port "$i")
+        tcp_open 127.0.0.1 "$port" && die "port $port is taken by something else; set NEWSROOM_CLUSTER_ES_PORT"
+        elasticsearch_node_configure "$i"
+        # In parallel: a node's start waits for the cluster to form, which needs a majority.
+        runuser -u "$ES_USER" -- env ES_PATH_CONF="$(elasticsearch_node_dir "$i")/config" \
+            ES_JAVA_HOME="$java_home" ES_JAVA_OPTS="-Xms$CLUSTER_ES_HEAP -Xmx$CLUSTER_ES_HEAP" \
+            "$ES_HOME/bin/elasticsearch" -d -p "$(elasticsearch_node_dir "$i")/pid" \
+            >"$(elasticsearch_node_dir "$i")/logs/console.log" 2>&1 </dev/null &
+        launchers+=($!)
+        started+=("$i")
+    done
+    for i in "${!launchers[@]}"; do
+        wait "${launchers[$i]}" || {
+            tail -n 30 "$(elasticsearch_node_dir "${started[$i]}")/logs/console.log" >&2
+            die "Elasticsearch node ${started[$i]} failed to start"
+        }
+    done
+    if ! wait_for 180 "the Elasticsearch cluster" elasticsearch_cluster_health yellow; then
+        tail -n 30 "$(elasticsearch_node_dir 1)/logs/newsroom-cluster.log" >&2 2>/dev/null || true
+        die "the Elasticsearch cluster did not form; see $CLUSTER_STATE/elasticsearch-*/logs/"
+    fi
+    # Yellow answers every search; green (replicas back on a returning node) is worth a
+    # short wait so that a test starts from a whole cluster.
+    local health=green
+    wait_for 60 "green Elasticsearch cluster health" elasticsearch_cluster_health green || health=yellow
+    say "Elasticsearch cluster of $CLUSTER_SIZE nodes, $health, on $(elasticsearch_cluster_url)" \
+        "(heap $CLUSTER_ES_HEAP each; started: ${started[*]:-none}; logs: $CLUSTER_STATE/elasticsearch-*/logs/)"
+}
+
+elasticsearch_cluster_down() {
+    local i stopped=() pids=()
+    for i in $(cluster_nodes); do
+        elasticsearch_node_running "$i" || continue
+        pids[i]=$(cat "$(elasticsearch_node_dir "$i")/pid")
+        kill "${pids[i]}"
+        stopped+=("$i")
+    done
+    # By pid: a node deletes its pid file as soon as it begins to shut down, and an exiting
+    # JVM no longer shows its environment.
+    for i in "${stopped[@]}"; do
+        for _ in $(seq 60); do
+            node_process "${pids[i]}" "$(elasticsearch_node_dir "$i")" ||
+                [ "$(cat "/proc/${pids[i]}/comm" 2>/dev/null)" = java ] || break
+            sleep 1
+        done
+    done
+    [ "${#stopped[@]}" -eq 0 ] || say "Elasticsearch cluster stopped (nodes ${stopped[*]})"
+}
+
+elasticsearch_cluster_status() {
+    local i port failed=0
+    for i in $(cluster_nodes); do
+        port=$(elasticsearch_node_port "$i")
+        if elasticsearch_node_running "$i" &&
+            curl -sf --max-time 5 "http://127.0.0.1:$port/_nodes/_local?filter_path=nodes.*.name" >/dev/null; then
+            say "Elasticsearch $i/$CLUSTER_SIZE up    newsroom-es-$i  http://127.0.0.1:$port"
+        else
+            say "Elasticsearch $i/$CLUSTER_SIZE down  newsroom-es-$i  http://127.0.0.1:$port"
+            failed=1
+        fi
+    done
+    return "$failed"
 }
 
 # --- ffmpeg ------------------------------------------------------------------------------
@@ -470,27 +773,37 @@ browser_status() {
 
 usage() {
     cat >&2 <<USAGE
-usage: docker/services.sh up|down [service…] | status | env
+usage: docker/services.sh up|down [--cluster] [service…] | status [--cluster] | env [--cluster]
   up      install what is missing (with ffmpeg and the browser), start PostgreSQL, RabbitMQ
           and Elasticsearch, wait until ready
-  down    stop the services that 'up' started
-          (up/down take service names to act on some only: postgres rabbitmq elasticsearch;
-          up also: ffmpeg nginx browser)
+  down    stop the services that 'up' started, and the clusters' nodes that run
+          (up/down take service names to act on some only: postgres rabbitmq elasticsearch
+          rabbitmq-cluster elasticsearch-cluster; up also: ffmpeg nginx browser)
   status  show each service with its version (exit 1 if one is down)
   env     print 'export DATABASE_URL=… RABBITMQ_URL=… ELASTICSEARCH_URL=…' lines for eval
+  --cluster  also (up, status) or only (down) the clusters beside the single-node services:
+          \$NEWSROOM_CLUSTER_SIZE (default 3) RabbitMQ nodes newsroom-<i>@localhost on AMQP
+          ports $CLUSTER_AMQP_PORT… and Elasticsearch nodes newsroom-es-<i> on $CLUSTER_ES_PORT…;
+          env --cluster points RABBITMQ_URL and ELASTICSEARCH_URL at all their nodes
 USAGE
 }
 
 main() {
-    case "${1:-}" in
+    local verb=${1:-} cluster=0 argument services=()
+    [ "$#" -eq 0 ] || shift
+    for argument in "$@"; do
+        if [ "$argument" = --cluster ]; then cluster=1; else services+=("$argument"); fi
+    done
+    local clusters=(rabbitmq-cluster elasticsearch-cluster) service
+    case "$verb" in
     up)
         mkdir -p "$LOGS"
-        shift
-        local service services=("$@")
         [ "${#services[@]}" -gt 0 ] || services=(postgres rabbitmq elasticsearch ffmpeg nginx browser)
+        [ "$cluster" -eq 0 ] || services+=("${clusters[@]}")
         for service in "${services[@]}"; do
             case "$service" in
-            postgres | rabbitmq | elasticsearch | ffmpeg | nginx | browser) "${service}_up" ;;
+            postgres | rabbitmq | elasticsearch | ffmpeg | nginx | browser | rabbitmq-cluster | \
+                elasticsearch-cluster) "${service//-/_}_up" ;;
             *) usage; return 2 ;;
             esac
         done
@@ -498,12 +811,17 @@ main() {
         ;;
     down)
         mkdir -p "$STATE"
-        shift
-        local service services=("$@")
-        [ "${#services[@]}" -gt 0 ] || services=(elasticsearch rabbitmq postgres)
+        if [ "${#services[@]}" -eq 0 ]; then
+            # Every cluster node was started here, so a plain `down` stops those that run.
+            services=("${clusters[@]}")
+            [ "$cluster" -eq 1 ] || services+=(elasticsearch rabbitmq postgres)
+        elif [ "$cluster" -eq 1 ]; then
+            services+=("${clusters[@]}")
+        fi
         for service in "${services[@]}"; do
             case "$service" in
-            postgres | rabbitmq | elasticsearch) "${service}_down" ;;
+            postgres | rabbitmq | elasticsearch | rabbitmq-cluster | elasticsearch-cluster)
+                "${service//-/_}_down" ;;
             *) usage; return 2 ;;
             esac
         done
@@ -516,12 +834,22 @@ main() {
         ffmpeg_status || failed=1
         nginx_status || failed=1
         browser_status || failed=1
+        if [ "$cluster" -eq 1 ]; then
+            rabbitmq_cluster_status || failed=1
+            elasticsearch_cluster_status || failed=1
+        fi
         return "$failed"
         ;;
     env)
         echo "export DATABASE_URL=$(postgres_url)"
-        echo "export RABBITMQ_URL=$(rabbitmq_url)"
-        echo "export ELASTICSEARCH_URL=$(elasticsearch_url)"
+        if [ "$cluster" -eq 1 ]; then
+            # Quoted: the ';' between the URLs would end the export under eval.
+            echo "export RABBITMQ_URL='$(rabbitmq_cluster_url)'"
+            echo "export ELASTICSEARCH_URL=$(elasticsearch_cluster_url)"
+        else
+            echo "export RABBITMQ_URL=$(rabbitmq_url)"
+            echo "export ELASTICSEARCH_URL=$(elasticsearch_url)"
+        fi
         ;;
     -h | --help | help)
         usage
