@@ -1,7 +1,7 @@
 """RabbitMQ topology: the events exchange, one quorum queue per internal consumer group, and
 for each group its retry queues (growing delays) and its dead-letter queue, all quorum
-queues, so that a cluster keeps every message on EVENT_QUEUE_REPLICAS nodes. The groups are
-those the apps declared (registry.py).
+queues, so that a cluster keeps every message on RABBITMQ_QUEUE_REPLICAS nodes. The groups
+are those the apps declared (registry.py).
 
     cms.events (topic) ──page.*, video.*──▶ cms.search-indexer ──fails──▶ retry.1s … retry.60s
                                                      │ ▲                       │ (TTL expires)
@@ -55,7 +55,7 @@ def declare_group(channel: BlockingChannel, group: ConsumerGroup) -> None:
 def _declare_quorum_queue(
     channel: BlockingChannel, queue: str, arguments: dict[str, Any] | None = None
 ) -> None:
-    """Create `queue` as a quorum queue replicated on EVENT_QUEUE_REPLICAS nodes, unless it
+    """Create `queue` as a quorum queue replicated on RABBITMQ_QUEUE_REPLICAS nodes, unless it
     exists: its arguments were fixed when it was made (RabbitMQ refuses to declare it again
     with others, such as a replication factor it was not created with); its members are
     changed with `rabbitmq-queues grow` and `shrink` (docs/operations.md)."""
@@ -66,7 +66,7 @@ def _declare_quorum_queue(
         durable=True,
         arguments={
             "x-queue-type": "quorum",
-            "x-quorum-initial-group-size": settings.EVENT_QUEUE_REPLICAS,
+            "x-quorum-initial-group-size": settings.RABBITMQ_QUEUE_REPLICAS,
             **(arguments or {}),
         },
     )

@@ -270,7 +270,7 @@ CLIP_RETENTION_DAYS = env.int("CLIP_RETENTION_DAYS", default=7)
 # with RabbitMQ; in the embedded default, on a worker thread of the process (pipeline/jobs.py).
 DRAMATIQ_BROKER = {
     "BROKER": (
-        "dramatiq.brokers.rabbitmq.RabbitmqBroker"
+        "pipeline.job_broker.QuorumRabbitmqBroker"
         if RABBITMQ_URL
         else "dramatiq.brokers.stub.StubBroker"
     ),
@@ -301,7 +301,7 @@ PROCESSED_EVENT_RETENTION_DAYS = env.int(
 EVENT_DELIVERY_LIMIT = env.int("EVENT_DELIVERY_LIMIT", default=10)
 # Nodes a consumer group's quorum queues are replicated on when they are created (RabbitMQ's
 # own default, said explicitly; a queue survives the loss of a minority of them).
-EVENT_QUEUE_REPLICAS = env.int("EVENT_QUEUE_REPLICAS", default=3)
+RABBITMQ_QUEUE_REPLICAS = env.int("RABBITMQ_QUEUE_REPLICAS", default=3)
 
 # http(s)://host:port of an Elasticsearch 8 cluster, or of several of its nodes separated by
 # commas (the client spreads requests over them and retries on another one). Empty: the

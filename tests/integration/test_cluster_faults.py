@@ -63,7 +63,7 @@ def on_cluster(settings, cluster: Cluster) -> Iterator[Cluster]:
     """This test's process and its subprocesses use the clusters; every node runs again
     afterwards, whatever the test did to them."""
     settings.RABBITMQ_URL = cluster.rabbitmq_url
-    settings.EVENT_QUEUE_REPLICAS = cluster.size
+    settings.RABBITMQ_QUEUE_REPLICAS = cluster.size
     try:
         yield cluster
     finally:
