@@ -221,9 +221,9 @@ rabbitmq_up() {
         rabbitmqctl -q list_users | grep -q "^$DEV_USER\b" ||
             rabbitmqctl -q add_user "$DEV_USER" "$DEV_PASSWORD" >/dev/null
         # newsroom-stack and newsroom-container: the production stack's and the containers',
-        # when their tests run them beside the suite.
+        # when their tests run them beside the suite; newsroom-bench: bench/scale.py's.
         local vhost
-        for vhost in newsroom newsroom-stack newsroom-container; do
+        for vhost in newsroom newsroom-stack newsroom-container newsroom-bench; do
             rabbitmqctl -q list_vhosts | grep -qx "$vhost" || rabbitmqctl -q add_vhost "$vhost"
             rabbitmqctl -q set_permissions -p "$vhost" "$DEV_USER" ".*" ".*" ".*"
         done
@@ -504,8 +504,11 @@ rabbitmq_cluster_up() {
     local ctl=(rabbitmqctl -n "$(rabbitmq_node 1)" -q)
     "${ctl[@]}" list_users | grep -q "^$DEV_USER\b" ||
         "${ctl[@]}" add_user "$DEV_USER" "$DEV_PASSWORD" >/dev/null
-    "${ctl[@]}" list_vhosts | grep -qx newsroom || "${ctl[@]}" add_vhost newsroom
-    "${ctl[@]}" set_permissions -p newsroom "$DEV_USER" ".*" ".*" ".*"
+    local vhost
+    for vhost in newsroom newsroom-bench; do  # the fault tests', bench/scale.py's
+        "${ctl[@]}" list_vhosts | grep -qx "$vhost" || "${ctl[@]}" add_vhost "$vhost"
+        "${ctl[@]}" set_permissions -p "$vhost" "$DEV_USER" ".*" ".*" ".*"
+    done
     say "RabbitMQ cluster of $CLUSTER_SIZE nodes on 127.0.0.1:$(rabbitmq_node_port 1)-$(rabbitmq_node_port "$CLUSTER_SIZE")" \
         "(started: ${started[*]:-none}; logs: $CLUSTER_STATE/rabbitmq-*/log/)"
 }
