@@ -146,6 +146,10 @@ class Relay:
     # --- Connections --------------------------------------------------------------------
 
     def _publisher_connected(self) -> Publisher:
+        if self._publisher is not None and not self._publisher.is_open:
+            # Its node went away between batches (a cluster's next connection goes to
+            # another node): said, since the next batch may wait for a new connection.
+            logger.warning("relay: the connection to RabbitMQ was lost; reconnecting")
         if self._publisher is None or not self._publisher.is_open:
             self._close_publisher()
             self._publisher = self._new_publisher()
