@@ -299,8 +299,9 @@ PROCESSED_EVENT_RETENTION_DAYS = env.int(
 # Deliveries of one message to a consumer group (crashes included) before the broker
 # dead-letters it; handler errors are retried by the consumer itself (pipeline/topology.py).
 EVENT_DELIVERY_LIMIT = env.int("EVENT_DELIVERY_LIMIT", default=10)
-# Nodes a consumer group's quorum queues are replicated on when they are created (RabbitMQ's
-# own default, said explicitly; a queue survives the loss of a minority of them).
+# Nodes each quorum queue (the consumer groups' and dramatiq's jobs') is replicated on when
+# it is created (RabbitMQ's own default, said explicitly; a queue survives the loss of a
+# minority of them).
 RABBITMQ_QUEUE_REPLICAS = env.int("RABBITMQ_QUEUE_REPLICAS", default=3)
 
 # http(s)://host:port of an Elasticsearch 8 cluster, or of several of its nodes separated by

@@ -11,28 +11,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-SERVICES = settings.BASE_DIR / "docker" / "services.sh"
+from tests.integration.helpers import services
+
 STATE = Path(os.environ.get("NEWSROOM_VAR", settings.BASE_DIR / "var")) / "services" / "cluster"
 VHOST = "newsroom"
-
-
-def _services(*args: str) -> str:
-    # The script's own defaults, not the URLs this test run was given.
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"RABBITMQ_URL", "ELASTICSEARCH_URL"}
-    }
-    completed = subprocess.run(
-        ["bash", str(SERVICES), *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return completed.stdout
 
 
 @dataclass(frozen=True)
@@ -44,16 +26,16 @@ class Cluster:
     @classmethod
     def start(cls) -> "Cluster":
         """Start what of the clusters is not running (all of it, or a node a test killed)."""
-        _services("up", "rabbitmq-cluster", "elasticsearch-cluster")
+        services("up", "rabbitmq-cluster", "elasticsearch-cluster")
         exported = {}
-        for line in _services("env", "--cluster").splitlines():
+        for line in services("env", "--cluster").splitlines():
             name, _, value = line.removeprefix("export ").partition("=")
             exported[name] = shlex.split(value)[0]
         rabbitmq_url = exported["RABBITMQ_URL"]
         return cls(rabbitmq_url, exported["ELASTICSEARCH_URL"], rabbitmq_url.count(";") + 1)
 
     def restart_missing_nodes(self) -> None:
-        _services("up", "rabbitmq-cluster", "elasticsearch-cluster")
+        services("up", "rabbitmq-cluster", "elasticsearch-cluster")
 
     # --- RabbitMQ -------------------------------------------------------------------------
 

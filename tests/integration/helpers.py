@@ -55,6 +55,26 @@ def subprocess_environment() -> dict[str, str]:
     }
 
 
+def services(*arguments: str) -> str:
+    """Run `docker/services.sh` with its own defaults (not the service URLs this test run
+    was given); its output, or the test fails with the end of its error output."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"RABBITMQ_URL", "ELASTICSEARCH_URL"}
+    }
+    completed = subprocess.run(
+        ["bash", str(settings.BASE_DIR / "docker" / "services.sh"), *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed.stdout
+
+
 def manage(environment: dict[str, str], *arguments: str, timeout: float = 600) -> str:
     """Run `manage.py` with `arguments` in another process; its output, or the test fails
     with the end of its error output."""

@@ -5,7 +5,6 @@ production) and restore the migrated database afterwards (serialized_rollback).
 """
 
 import io
-import os
 import signal
 import subprocess
 import sys
@@ -35,13 +34,12 @@ from search.types import SearchUnavailable
 from tests.integration.helpers import (
     index_outbox,
     publish_news_page,
+    services,
     subprocess_environment,
     wait_for,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-SERVICES = Path(settings.BASE_DIR) / "docker" / "services.sh"
 
 
 def _search(client, **params) -> dict:
@@ -181,11 +179,6 @@ def test_a_rebuild_under_queries_and_publishing_never_answers_empty_or_loses_a_c
     assert live not in before  # the two rebuilds replaced it, and the replaced ones are gone
 
 
-def _services(*args: str) -> None:
-    environment = {k: v for k, v in os.environ.items() if k != "ELASTICSEARCH_URL"}
-    subprocess.run(["bash", str(SERVICES), *args], check=True, env=environment)
-
-
 def _reachable(client: Elasticsearch) -> bool:
     try:
         return bool(client.options(request_timeout=2).ping())
@@ -227,7 +220,7 @@ def test_elasticsearch_down_while_publishing_then_the_index_converges(
     wait_for(lambda: _found_once(q="air policing"), timeout=30, message="pipeline not working")
 
     stopped = time.monotonic()
-    _services("down", "elasticsearch")
+    services("down", "elasticsearch")
     try:
         assert not _reachable(elasticsearch_client), "Elasticsearch did not stop"
         during = [
@@ -242,7 +235,7 @@ def test_elasticsearch_down_while_publishing_then_the_index_converges(
             message="the consumer never saw Elasticsearch down",
         )
     finally:
-        _services("up", "elasticsearch")
+        services("up", "elasticsearch")
     print(f"[Elasticsearch down {time.monotonic() - stopped:.1f}s]")
 
     wait_for(lambda: not compare(elasticsearch_client, "en"), timeout=90)
