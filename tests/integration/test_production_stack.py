@@ -319,8 +319,10 @@ def test_the_stack_stops_on_sigterm(stack: Stack) -> None:
 
 def _descendants(pid: int) -> dict[int, str]:
     """The processes under `pid` (children, theirs, …): pid → command line."""
+    # -ww: without a terminal, ps cuts lines at $COLUMNS or 80 characters, which hid the
+    # programs' names behind long paths in CI.
     listing = subprocess.run(
-        ["ps", "-e", "-o", "pid=,ppid=,args="], capture_output=True, text=True, check=True
+        ["ps", "-ww", "-e", "-o", "pid=,ppid=,args="], capture_output=True, text=True, check=True
     ).stdout
     children: dict[int, list[tuple[int, str]]] = {}
     for line in listing.splitlines():
