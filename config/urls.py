@@ -11,7 +11,7 @@ from cms.accounts import view_restrictions
 from cms.accounts.views import SignInView
 from cms.core.portal import robots_txt, sitemap_xml
 from cms.core.search_page import search_view
-from cms.videos.portal import embed_view, stream_view
+from cms.videos.portal import embed_view, stream_view, subtitles_view
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # /healthz, /readyz and /metrics, for load balancers and Prometheus.
@@ -31,6 +31,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sitemap.xml", sitemap_xml, name="sitemap"),
     # Published videos play for everyone (not logged); downloads go through the API.
     path("videos/<int:pk>/play/<str:name>/", stream_view, name="video_stream"),
+    path(
+        "videos/<int:pk>/subtitles/<slug:language>.<str:extension>",
+        subtitles_view,
+        name="video_subtitles",
+    ),
     path("embed/videos/<int:pk>/", embed_view, name="video_embed"),
 ]
 

@@ -81,6 +81,7 @@ def searchable_videos() -> QuerySet[Video]:
         .prefetch_related(
             "tagged_items__tag",
             "topics",
+            "media__subtitles",
             Prefetch("shot_list", queryset=ShotListEntry.objects.order_by("sort_order")),
         )
     )
@@ -187,7 +188,8 @@ def _video_document(video: Video, topics: list[str], library: VideoLibraryPage |
             "translation_key": str(video.translation_key),
             "title": video.title,
             "standfirst": video.description,
-            "body": video.location,
+            # Where it was filmed, then what is said in it (its subtitles in its language).
+            "body": "\n".join(text for text in (video.location, video.transcript()) if text),
             "shot_list": "\n".join(shot.description for shot in video.shot_list.all()),
             "tags": sorted(item.tag.name for item in video.tagged_items.all()),
             "topics": topics,

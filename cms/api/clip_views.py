@@ -4,6 +4,7 @@ Every call needs a signed-in, verified account (downloads.SignedInAPIView); down
 recorded (who, what, which range, when).
 """
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,12 +16,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from wagtail.api.utils import get_full_url
 
-from cms.core.file_responses import stored_file_response
+from cms.core.file_responses import stored_file_response, text_file_response
 from cms.core.numbers import whole_number
 from cms.core.ranges import is_first_request
 from cms.videos.clip_requests import clip_request
-from cms.videos.models import Clip, Video
+from cms.videos.models import Clip, Subtitles, Video
 from cms.videos.services import clip_download_record
+from cms.videos.subtitles import CONTENT_TYPES, SUBTITLES_EXTENSIONS, subtitles_file_text
+from pipeline.media.subtitles import cues_between
 
 from .downloads import SignedInAPIView
 from .timecodes import TimecodeField
@@ -53,6 +56,18 @@ def clip_representation(request: Request, clip: Clip, video: Video) -> dict[str,
             if ready
             else None
         ),
+        # The video's subtitles of the clip's range, timed from the clip's first frame.
+        "subtitles": [
+            {
+                "language": subtitles.language,
+                "label": subtitles.label,
+                "url": get_full_url(
+                    request,
+                    reverse("clip_subtitles", args=[clip.pk, subtitles.language, "vtt"]) + through,
+                ),
+            }
+            for subtitles in Subtitles.objects.filter(media_id=clip.media_id)
+        ],
     }
 
 
@@ -109,9 +124,39 @@ class ClipDownloadView(SignedInAPIView):
         return stored_file_response(request, clip.file, filename)
 
 
+class ClipSubtitlesView(SignedInAPIView):
+    """`GET clips/<id>/subtitles/<language>/vtt/` (or `srt/`): the cues inside the clip's
+    range, cut at its edges and shifted to start at 0."""
+
+    def get(self, request: Request, pk: str, language: str, extension: str) -> Any:
+        clip = Clip.objects.filter(pk=pk).first()
+        if clip is None:
+            raise Http404(_("No such clip."))
+        video = downloadable_video_of(request, clip)
+        subtitles = Subtitles.objects.filter(media_id=clip.media_id, language=language).first()
+        if subtitles is None or extension not in SUBTITLES_EXTENSIONS:
+            raise Http404(_("No such subtitles of this clip."))
+        cues = cues_between(
+            subtitles.cue_list(), _milliseconds(clip.start), _milliseconds(clip.end)
+        )
+        filename = f"{video.title[:60]} {clip.start}-{clip.end} {language}.{extension}"
+        return text_file_response(
+            subtitles_file_text(cues, extension), filename, CONTENT_TYPES[extension]
+        )
+
+
+def _milliseconds(seconds: Decimal) -> int:
+    return int((seconds * 1000).to_integral_value())
+
+
 def clip_urlpatterns() -> list[URLPattern]:
     return [
         path("videos/<int:pk>/clips/", VideoClipsView.as_view(), name="video_clips"),
         path("clips/<uuid:pk>/", ClipStatusView.as_view(), name="clip_status"),
         path("clips/<uuid:pk>/download/", ClipDownloadView.as_view(), name="clip_download"),
+        path(
+            "clips/<uuid:pk>/subtitles/<slug:language>/<str:extension>/",
+            ClipSubtitlesView.as_view(),
+            name="clip_subtitles",
+        ),
     ]

@@ -13,9 +13,11 @@ from rest_framework.viewsets import GenericViewSet
 from wagtail.api.utils import get_full_url
 from wagtail.api.v2.utils import BadRequestError
 
-from cms.videos.models import Clip, Rendition, ShotListEntry, Video, VideoMedia
+from cms.core.exceptions import DomainError
+from cms.videos.models import Clip, Rendition, ShotListEntry, Subtitles, Video, VideoMedia
 from cms.videos.selectors import published_videos
 from cms.videos.services import video_create_from_upload
+from cms.videos.subtitles import SubtitlesRefused, subtitles_delete, subtitles_save
 from cms.videos.uploads import upload_size_check
 
 from .conditional import ConditionalResponseMixin
@@ -64,6 +66,7 @@ class VideoSerializer(serializers.ModelSerializer):
     frame_rate = serializers.FloatField(source="media.frame_rate", allow_null=True, default=None)
     has_audio = serializers.BooleanField(source="media.has_audio", default=False)
     renditions = serializers.SerializerMethodField()
+    subtitles = serializers.SerializerMethodField()
     original_url = serializers.SerializerMethodField()
     poster_url = serializers.SerializerMethodField()
     thumbnail_strip_url = serializers.SerializerMethodField()
@@ -94,6 +97,7 @@ class VideoSerializer(serializers.ModelSerializer):
             "frame_rate",
             "has_audio",
             "renditions",
+            "subtitles",
             "original_url",
             "poster_url",
             "thumbnail_strip_url",
@@ -123,6 +127,14 @@ class VideoSerializer(serializers.ModelSerializer):
         context = {**self.context, "video": video}
         return RenditionSerializer(renditions, many=True, context=context).data
 
+    def get_subtitles(self, video: Video) -> list[dict[str, str]]:
+        if video.media is None:
+            return []
+        return [
+            subtitles_item(self.context["request"], video, subtitles)
+            for subtitles in video.media.subtitles.all()
+        ]
+
     def get_original_url(self, video: Video) -> str | None:
         if video.media is None or not video.media.source:
             return None
@@ -144,6 +156,27 @@ class VideoSerializer(serializers.ModelSerializer):
 
     def get_tags(self, video: Video) -> list[str]:
         return sorted(tag.name for tag in video.tags.all())
+
+
+class ChangeRefused(DomainError):
+    """The caller may not change videos: 401 to sign in, 403 for an account without the
+    permission."""
+
+    code = "change-refused"
+
+    def __init__(self, message: str, *, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def subtitles_item(request: Request, video: Video, subtitles: Subtitles) -> dict[str, str]:
+    """One language's subtitles as the API lists them: the WebVTT file players load."""
+    path = reverse("video_subtitles", args=[video.pk, subtitles.language, "vtt"])
+    return {
+        "language": subtitles.language,
+        "label": subtitles.label,
+        "url": get_full_url(request, path),
+    }
 
 
 class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
@@ -207,6 +240,36 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
         )
         return Response(self.get_serializer(video).data, status=status.HTTP_201_CREATED)
 
+    def subtitles_upload_view(self, request: Request, pk: int) -> Response:
+        """`POST videos/<id>/subtitles/` (multipart: `language`, `file`): store or replace
+        the video's subtitles in that language, from WebVTT or SubRip."""
+        video = self._editable_video(request, pk)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise SubtitlesRefused(
+                _("Send the subtitles as `file` (WebVTT or SubRip) with their `language`."),
+                field="file",
+            )
+        language = str(request.data.get("language", ""))
+        subtitles = subtitles_save(video=video, language=language, upload=upload)
+        return Response(subtitles_item(request, video, subtitles), status=status.HTTP_201_CREATED)
+
+    def subtitles_delete_view(self, request: Request, pk: int, language: str) -> Response:
+        """`DELETE videos/<id>/subtitles/<language>/`."""
+        subtitles_delete(video=self._editable_video(request, pk), language=language)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _editable_video(self, request: Request, pk: int) -> Video:
+        """A video the caller may change, drafts included; 401, 403 or 404 otherwise."""
+        if not request.user.is_authenticated:
+            raise ChangeRefused(_("Sign in to change videos."), status_code=401)
+        if not request.user.has_perm("videos.change_video"):
+            raise ChangeRefused(_("Your account may not change videos."), status_code=403)
+        video = Video.objects.filter(pk=pk).select_related("media").first()
+        if video is None:
+            raise Http404(_("No video with id %(id)s.") % {"id": pk})
+        return video
+
     def _filter(self, request: Request, queryset: QuerySet[Video]) -> QuerySet[Video]:
         params = request.GET
         if "locale" in params:
@@ -246,4 +309,14 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
         return [
             path("", cls.as_view({"get": "listing_view", "post": "upload_view"}), name="listing"),
             path("<int:pk>/", cls.as_view({"get": "detail_view"}), name="detail"),
+            path(
+                "<int:pk>/subtitles/",
+                cls.as_view({"post": "subtitles_upload_view"}),
+                name="subtitles",
+            ),
+            path(
+                "<int:pk>/subtitles/<slug:language>/",
+                cls.as_view({"delete": "subtitles_delete_view"}),
+                name="subtitles_detail",
+            ),
         ]

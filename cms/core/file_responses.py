@@ -9,8 +9,9 @@ Django streams it, honouring one byte range (cms/core/ranges.py).
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.http import content_disposition_header
 from django_sendfile import sendfile
 
 from pipeline.storage import local_path
@@ -30,3 +31,12 @@ def stored_file_response(
         return sendfile(request, local, attachment=not inline, attachment_filename=filename)
     stored.open("rb")
     return ranged_file_response(request, stored, filename, inline=inline)
+
+
+def text_file_response(
+    text: str, filename: str, content_type: str, *, inline: bool = False
+) -> HttpResponse:
+    """A file made on the fly (subtitles), sent as `filename`, or `inline` for a player."""
+    response = HttpResponse(text, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename) or ""
+    return response

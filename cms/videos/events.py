@@ -97,3 +97,14 @@ class VideoUnpublished(VideoReference):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class VideoDeleted(VideoReference):
     type = "cms.video.deleted"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VideoSubtitlesChanged(VideoReference):
+    """A live video's subtitles in `language` were added or replaced (`url`: the WebVTT
+    file), or removed (`url` null); its search document is rewritten."""
+
+    type = "cms.video.subtitles_changed"
+
+    language: str
+    url: str | None

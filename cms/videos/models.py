@@ -17,6 +17,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.text import slugify
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -37,6 +38,7 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from cms.core.portal_hooks import portal_hook
+from pipeline.media.subtitles import Cue
 
 from .panels import VideoMediaPanel
 
@@ -126,6 +128,45 @@ class Rendition(models.Model):
         return f"{self.name} ({self.width}×{self.height})"
 
 
+class Subtitles(models.Model):
+    """A video's subtitles in one language, kept as their cues: the player's WebVTT track,
+    the SubRip download, the transcript, a clip's subtitles and the search text all come
+    from them."""
+
+    media = models.ForeignKey(
+        VideoMedia, on_delete=models.CASCADE, related_name="subtitles", verbose_name=_("media")
+    )
+    # One of settings.LANGUAGES, checked by the service (the setting is the deployment's).
+    language = models.CharField(_("language"), max_length=15)
+    # [[start_ms, end_ms, text], …] in order of start (pipeline/media/subtitles.py).
+    cues = models.JSONField(_("cues"), default=list)
+    original_filename = models.CharField(_("original file name"), max_length=255, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("subtitles")
+        verbose_name_plural = _("subtitles")
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(fields=["media", "language"], name="unique_subtitles_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.media} ({self.language})"
+
+    @property
+    def label(self) -> str:
+        """The language's own name, as a player's subtitles menu lists it."""
+        return str(get_language_info(self.language)["name_local"])
+
+    def cue_list(self) -> list[Cue]:
+        return [Cue(start, end, text) for start, end, text in self.cues]
+
+    def transcript(self) -> str:
+        """The words of every cue, for search."""
+        return "\n".join(text for _start, _end, text in self.cues)
+
+
 class VideoTag(TaggedItemBase):
     content_object = ParentalKey(
         "videos.Video", on_delete=models.CASCADE, related_name="tagged_items"
@@ -209,6 +250,13 @@ class Video(
             ],
             heading=_("Recording and rights"),
         ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("subtitles_language"), FieldPanel("subtitles_file")]),
+                FieldPanel("remove_subtitles"),
+            ],
+            heading=_("Subtitles and transcript"),
+        ),
         FieldPanel("tags"),
         FieldPanel("collection"),
         InlinePanel("shot_list", heading=_("Shot list"), label=_("Shot")),
@@ -240,6 +288,7 @@ class Video(
         index.SearchField("location"),
         index.AutocompleteField("location"),
         index.RelatedFields("shot_list", [index.SearchField("description")]),
+        index.SearchField("transcript"),
         index.FilterField("locale_id"),
         index.FilterField("live"),
     ]
@@ -269,6 +318,18 @@ class Video(
     @property
     def duration(self) -> float | None:
         return self.media.duration if self.media else None
+
+    def transcript(self) -> str:
+        """The words of the video's subtitles in its own language: what is said in it is
+        searched in that language's index."""
+        if self.media is None:
+            return ""
+        language = self.locale.language_code
+        # Through the prefetched list when there is one (search documents prefetch it).
+        for subtitles in self.media.subtitles.all():
+            if subtitles.language == language:
+                return subtitles.transcript()
+        return ""
 
     @property
     def is_downloadable(self) -> bool:

@@ -33,6 +33,14 @@ def player_context(video: Video, *, start: float | None = None) -> dict[str, Any
         "strip": media.thumbnail_strip.url if media.thumbnail_strip else "",
         "duration": media.duration or 0,
         "title": video.title,
+        "tracks": [
+            {
+                "url": reverse("video_subtitles", args=[video.pk, subtitles.language, "vtt"]),
+                "language": subtitles.language,
+                "label": subtitles.label,
+            }
+            for subtitles in media.subtitles.all()
+        ],
     }
 
 

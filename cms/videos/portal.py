@@ -18,15 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from cms.core.file_responses import stored_file_response
+from cms.core.file_responses import stored_file_response, text_file_response
 from cms.core.search_page import facet_groups, facet_values, pagination, portal_search
 from cms.core.selectors import localized_terms, topic_names
 from search.types import DURATION_BUCKETS, VIDEO
 
 from .access import download_refusal
-from .models import Clip, Rendition, Video, VideoLibraryPage, VideoMedia, video_slug
+from .models import Clip, Rendition, Subtitles, Video, VideoLibraryPage, VideoMedia, video_slug
 from .player import player_context
 from .selectors import playable_videos, video_page_path
+from .subtitles import CONTENT_TYPES, SUBTITLES_EXTENSIONS, subtitles_file_text
 
 LIBRARY_PAGE_SIZE = 12
 
@@ -99,8 +100,8 @@ def video_view(
     video = (
         Video.objects.live()
         .filter(pk=pk, locale_id=library.locale_id)
-        .select_related("media")
-        .prefetch_related("media__renditions", "shot_list", "tags")
+        .select_related("media", "locale")
+        .prefetch_related("media__renditions", "media__subtitles", "shot_list", "tags")
         .first()
     )
     if video is None:
@@ -123,6 +124,8 @@ def video_view(
         "player": player_context(video, start=_start_time(request, media)) if ready else None,
         "topics": localized_terms(video.topics.all(), locale=library.locale),
         "shots": list(video.shot_list.all()),
+        "subtitles": list(media.subtitles.all()) if media else [],
+        "transcript": _transcript(video) if ready else None,
         "downloads": _downloads(video, renditions) if ready and refusal is None else [],
         "refusal": refusal,
         "clip_versions": [rendition.name for rendition in renditions],
@@ -134,6 +137,24 @@ def video_view(
         "canonical_params": (),
     }
     return library.render(request, template="videos/video_page.html", context_overrides=context)
+
+
+def _transcript(video: Video) -> dict[str, Any] | None:
+    """The subtitles read on the page as its transcript (the page's language, else the
+    first there is): each cue's start in seconds, for the timecodes that seek the player."""
+    assert video.media is not None  # noqa: S101  # a ready video has its media
+    subtitles = list(video.media.subtitles.all())
+    language = video.locale.language_code
+    chosen = next((item for item in subtitles if item.language == language), None)
+    chosen = chosen or next(iter(subtitles), None)
+    if chosen is None:
+        return None
+    return {
+        "language": chosen.language,
+        "cues": [
+            {"start": f"{cue.start / 1000:.3f}", "text": cue.text} for cue in chosen.cue_list()
+        ],
+    }
 
 
 def _start_time(request: HttpRequest, media: VideoMedia | None) -> float | None:
@@ -212,6 +233,33 @@ def stream_view(request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
     return response
 
 
+@require_safe
+def subtitles_view(request: HttpRequest, pk: int, language: str, extension: str) -> HttpResponse:
+    """`/videos/<id>/subtitles/<language>.vtt` (the player's track) or `.srt` (to edit): a
+    published video's subtitles, public as its playback is; press officers also get a
+    draft's, uncached."""
+    if extension not in SUBTITLES_EXTENSIONS:
+        raise Http404(_("Subtitles come as .vtt or .srt."))
+    videos = Video.objects.all() if request.user.is_staff else Video.objects.downloadable()
+    video = videos.filter(pk=pk).first()
+    subtitles = (
+        Subtitles.objects.filter(media_id=video.media_id, language=language).first()
+        if video is not None and video.media_id
+        else None
+    )
+    if video is None or subtitles is None:
+        raise Http404(_("No such subtitles of a published video."))
+    response = text_file_response(
+        subtitles_file_text(subtitles.cue_list(), extension),
+        f"{video.title[:60]} {language}.{extension}",
+        CONTENT_TYPES[extension],
+        inline=extension == "vtt",
+    )
+    public = video.is_downloadable
+    response["Cache-Control"] = "public, max-age=600" if public else "private, no-store"
+    return response
+
+
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]  # typed for (request) views
 @require_safe
@@ -221,7 +269,7 @@ def embed_view(request: HttpRequest, pk: int) -> HttpResponse:
         Video.objects.downloadable()
         .filter(pk=pk)
         .select_related("media", "locale")
-        .prefetch_related("media__renditions")
+        .prefetch_related("media__renditions", "media__subtitles")
         .first()
     )
     if video is None:

@@ -17,7 +17,7 @@ def published_videos() -> QuerySet[Video]:
     return (
         Video.objects.live()
         .select_related("media", "locale")
-        .prefetch_related("media__renditions", "shot_list", "tags")
+        .prefetch_related("media__renditions", "media__subtitles", "shot_list", "tags")
     )
 
 

@@ -22,7 +22,7 @@ from cms.api.schema import openapi_document
 from cms.news.models import NewsPage
 from cms.videos.models import Clip, Video
 from cms.videos.processing import create_clip, create_renditions
-from tests.factories import JournalistFactory
+from tests.factories import EditorFactory, JournalistFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def _api_routes() -> set[str]:
                 walk(pattern.url_patterns, route)
             elif route.startswith(API_PREFIX.lstrip("/")) and pattern.name != "api_not_found":
                 path = route.replace("<int:pk>", "{id}").replace("<uuid:pk>", "{id}")
-                path = path.replace("<str:name>", "{name}")
+                path = re.sub(r"<\w+:(\w+)>", r"{\1}", path)
                 routes.add("/" + path)
 
     walk(get_resolver().url_patterns, "")
@@ -68,17 +68,37 @@ def demo(client: Client, search_prefix: str) -> dict[str, Any]:
     return {"article": article, "image": image, "video": video}
 
 
+class _ReadRequest(DjangoOpenAPIRequest):
+    """A request whose multipart body the view has read: only its response is checked."""
+
+    @property
+    def body(self) -> bytes:
+        return b""
+
+
 def _checked(
-    api: OpenAPI, client: Client, url: str, exercised: list[tuple[str, int]], body: Any = None
+    api: OpenAPI,
+    client: Client,
+    url: str,
+    exercised: list[tuple[str, int]],
+    body: Any = None,
+    *,
+    method: str = "json",
 ) -> Any:
-    """GET (or POST `body` to) `url`, check the response against the document, record it."""
-    if body is None:
+    """GET (or POST `body` to, as JSON or `multipart`; or `delete`) `url`, check the
+    response against the document, record it."""
+    if method == "delete":
+        response = client.delete(url)
+    elif body is None:
         response = client.get(url)
+    elif method == "multipart":
+        response = client.post(url, body)
     else:
         response = client.post(url, body, content_type="application/json")
     assert response.status_code < 500, (url, response.content[:500])
+    request_class = _ReadRequest if method == "multipart" else DjangoOpenAPIRequest
     api.validate_response(
-        DjangoOpenAPIRequest(response.wsgi_request),
+        request_class(response.wsgi_request),
         DjangoOpenAPIResponse(response),  # type: ignore[arg-type]
     )
     exercised.append((urlsplit(url).path, response.status_code))
@@ -141,6 +161,41 @@ def test_live_responses_match_the_document(client, demo):
     status = _checked(api, client, asked["Location"], exercised)
     assert status.json()["status"] == "ready"
     assert _checked(api, client, status.json()["download_url"], exercised).status_code == 200
+    # Subtitles: a press officer adds them, the clip offers its range of them, then they go.
+    client.force_login(EditorFactory.create())
+    subtitles_url = f"/api/v2/videos/{video.pk}/subtitles/"
+    vtt = io.BytesIO(b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello.\n")
+    vtt.name = "hello.vtt"
+    added = _checked(
+        api, client, subtitles_url, exercised, {"language": "en", "file": vtt}, method="multipart"
+    )
+    assert added.status_code == 201, added.content
+    bad = io.BytesIO(b"hello")
+    bad.name = "hello.vtt"
+    refused = _checked(
+        api, client, subtitles_url, exercised, {"language": "en", "file": bad}, method="multipart"
+    )
+    assert refused.status_code == 400
+    client.force_login(journalist)
+    [clip_subtitles] = _checked(api, client, asked["Location"], exercised).json()["subtitles"]
+    assert _checked(api, client, clip_subtitles["url"], exercised).status_code == 200
+    assert (
+        _checked(
+            api,
+            client,
+            subtitles_url,
+            exercised,
+            {"language": "en", "file": vtt},
+            method="multipart",
+        ).status_code
+        == 403
+    )
+    client.force_login(EditorFactory.create())
+    removed = _checked(api, client, f"{subtitles_url}en/", exercised, method="delete")
+    assert removed.status_code == 204
+    assert (
+        _checked(api, client, f"{subtitles_url}en/", exercised, method="delete").status_code == 404
+    )
     client.logout()
     assert _checked(api, client, asked["Location"], exercised).status_code == 401
     newsletter = "/api/v2/newsletter/subscriptions/"
@@ -185,7 +240,10 @@ def test_live_responses_match_the_document(client, demo):
     # Every documented path was answered with a success at least once.
     succeeded = {path for path, status in exercised if status in (200, 201, 202, 204, 302)}
     documented = {
-        path.replace("{id}", str(pk)).replace("{name}", "original")
+        path.replace("{id}", str(pk))
+        .replace("{name}", "original")
+        .replace("{language}", "en")
+        .replace("{extension}", "vtt")
         for path, pk in [(p, _first_id(p, demo)) for p in openapi_document()["paths"]]
     }
     assert documented <= succeeded

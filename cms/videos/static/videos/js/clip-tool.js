@@ -61,6 +61,15 @@
                 link.textContent = tool.dataset.textDownload;
                 link.setAttribute("download", "");
                 status.append(link);
+                // The subtitles of the clip's range, one link per language.
+                (clip.subtitles || []).forEach((track) => {
+                    const subtitles = document.createElement("a");
+                    subtitles.href = onThisSite(track.url);
+                    subtitles.textContent = `${tool.dataset.textSubtitles} (${track.label})`;
+                    subtitles.setAttribute("download", "");
+                    subtitles.lang = track.language;
+                    status.append(" · ", subtitles);
+                });
                 request.disabled = false;
             } else if (clip.status === "failed") {
                 show(`${tool.dataset.textFailed} ${clip.error || ""}`.trim());
