@@ -178,3 +178,32 @@ def temporary_group(**options: Any) -> Iterator[ConsumerGroup]:
     group = ConsumerGroup(f"test-{uuid.uuid4().hex[:8]}", bindings=("page.*",), **options)
     with register_temporarily(group):
         yield group
+
+
+VIDEO_ADD_URL = "/admin/snippets/videos/video/add/"
+
+
+def video_admin_form(**fields: Any) -> dict[str, Any]:
+    """The admin's video form as a browser posts it (one shot), with `fields` changed."""
+    data = {
+        "title": "Press conference",
+        "description": "",
+        "location": "Brussels",
+        "credit": "",
+        "copyright_notice": "",
+        "usage_terms": "",
+        "tags": "",
+        "collection": "1",
+        "shot_list-TOTAL_FORMS": "1",
+        "shot_list-INITIAL_FORMS": "0",
+        "shot_list-MIN_NUM_FORMS": "0",
+        "shot_list-MAX_NUM_FORMS": "1000",
+        "shot_list-0-start": "0",
+        "shot_list-0-end": "1.5",
+        "shot_list-0-description": "The speaker arrives.",
+        "shot_list-0-ORDER": "1",
+        "shot_list-0-id": "",
+        "shot_list-0-DELETE": "",
+    }
+    data.update(fields)
+    return data

@@ -17,10 +17,10 @@ from tests.factories import (
     VideoFactory,
     VideoMediaFactory,
 )
+from tests.integration.helpers import VIDEO_ADD_URL, video_admin_form
 
 pytestmark = pytest.mark.django_db
 
-ADD_URL = "/admin/snippets/videos/video/add/"
 LIST_URL = "/admin/snippets/videos/video/"
 
 
@@ -30,36 +30,11 @@ def editor_client(client):
     return client
 
 
-def _form(**fields):
-    data = {
-        "title": "Press conference",
-        "description": "",
-        "location": "Brussels",
-        "credit": "",
-        "copyright_notice": "",
-        "usage_terms": "",
-        "tags": "",
-        "collection": "1",
-        "shot_list-TOTAL_FORMS": "1",
-        "shot_list-INITIAL_FORMS": "0",
-        "shot_list-MIN_NUM_FORMS": "0",
-        "shot_list-MAX_NUM_FORMS": "1000",
-        "shot_list-0-start": "0",
-        "shot_list-0-end": "1.5",
-        "shot_list-0-description": "The speaker arrives.",
-        "shot_list-0-ORDER": "1",
-        "shot_list-0-id": "",
-        "shot_list-0-DELETE": "",
-    }
-    data.update(fields)
-    return data
-
-
 def test_an_editor_uploads_a_source_file_with_a_shot_list(editor_client, sample_media_dir):
     upload = SimpleUploadedFile(
         "example2.mp4", (sample_media_dir / "example2.mp4").read_bytes(), "video/mp4"
     )
-    response = editor_client.post(ADD_URL, _form(source_file=upload))
+    response = editor_client.post(VIDEO_ADD_URL, video_admin_form(source_file=upload))
     assert response.status_code == 302, response.context["form"].errors
 
     video = Video.objects.get(title="Press conference")
@@ -82,7 +57,7 @@ def test_an_editor_uploads_a_source_file_with_a_shot_list(editor_client, sample_
     ],
 )
 def test_bad_input_is_refused_with_a_message_and_nothing_is_stored(editor_client, fields, message):
-    response = editor_client.post(ADD_URL, _form(**fields))
+    response = editor_client.post(VIDEO_ADD_URL, video_admin_form(**fields))
     assert response.status_code == 200
     assert message in unescape(response.content.decode())
     assert not Video.objects.exists()
