@@ -10,6 +10,9 @@
     frame-accurate path (`cut_clip`) against `ffmpeg -ss … -t … -c copy` (fast, but starts
     on a keyframe, not on the requested frame) and against a full re-encode of the range;
     then our clip from 12 in points spread over a GOP, against the same copy.
+
+(c) Packaging the ladder of (a) as HLS (`package_hls`, no re-encoding) against the time (a)
+    took to encode it.
 """
 
 import argparse
@@ -31,6 +34,7 @@ import django
 django.setup()
 
 from pipeline.media.clips import cut_clip  # noqa: E402
+from pipeline.media.hls import Variant, package_hls  # noqa: E402
 from pipeline.media.renditions import AUDIO, ENCODER, Rung, encode_ladder, ladder_for  # noqa: E402
 
 SHARED_MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
@@ -102,7 +106,31 @@ def main() -> None:
     our_time = best_of(args.runs, ours)
     print(f"bare ffmpeg ladder: {bare_time:.2f} s")
     print(f"our ladder:         {our_time:.2f} s ({our_time / bare_time:.2f}× the bare command)")
+    bench_hls(args.source, rungs, duration, our_time, args.runs)
     bench_clip(args.source, duration, args.runs)
+
+
+def bench_hls(
+    source: Path, rungs: list[Rung], duration: float, ladder_time: float, runs: int
+) -> None:
+    """(c) Packaging the ladder as HLS (`package_hls`: -c copy into 2 s fMP4 segments, and
+    the master playlist) against encoding that ladder (target: at most 5 %)."""
+    folder, encoded = encode_ladder(source, rungs, duration, True)
+    variants = [Variant(r.rung.name, r.path, r.rung.width, r.rung.height) for r in encoded]
+    try:
+
+        def package() -> None:
+            packaged = folder / "hls"
+            package_hls(variants, packaged, duration=duration, has_audio=True)
+            shutil.rmtree(packaged)
+
+        hls_time = best_of(runs, package)
+    finally:
+        shutil.rmtree(folder)
+    print(
+        f"HLS packaging of the ladder: {hls_time:.3f} s "
+        f"({hls_time / ladder_time:.1%} of our ladder's encoding; target <= 5%)"
+    )
 
 
 def bench_clip(source: Path, duration: float, runs: int) -> None:

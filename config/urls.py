@@ -11,7 +11,7 @@ from cms.accounts import view_restrictions
 from cms.accounts.views import SignInView
 from cms.core.portal import robots_txt, sitemap_xml
 from cms.core.search_page import search_view
-from cms.videos.portal import embed_view, stream_view, subtitles_view
+from cms.videos.portal import embed_view, hls_view, stream_view, subtitles_view
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # /healthz, /readyz and /metrics, for load balancers and Prometheus.
@@ -36,6 +36,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         subtitles_view,
         name="video_subtitles",
     ),
+    path("videos/<int:pk>/hls/<path:name>", hls_view, name="video_hls"),
     path("embed/videos/<int:pk>/", embed_view, name="video_embed"),
 ]
 

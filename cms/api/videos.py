@@ -15,6 +15,7 @@ from wagtail.api.v2.utils import BadRequestError
 
 from cms.core.exceptions import DomainError
 from cms.videos.models import Clip, Rendition, ShotListEntry, Subtitles, Video, VideoMedia
+from cms.videos.player import hls_path
 from cms.videos.selectors import published_videos
 from cms.videos.services import video_create_from_upload
 from cms.videos.subtitles import SubtitlesRefused, subtitles_delete, subtitles_save
@@ -67,6 +68,7 @@ class VideoSerializer(serializers.ModelSerializer):
     has_audio = serializers.BooleanField(source="media.has_audio", default=False)
     renditions = serializers.SerializerMethodField()
     subtitles = serializers.SerializerMethodField()
+    hls_url = serializers.SerializerMethodField()
     original_url = serializers.SerializerMethodField()
     poster_url = serializers.SerializerMethodField()
     thumbnail_strip_url = serializers.SerializerMethodField()
@@ -98,6 +100,7 @@ class VideoSerializer(serializers.ModelSerializer):
             "has_audio",
             "renditions",
             "subtitles",
+            "hls_url",
             "original_url",
             "poster_url",
             "thumbnail_strip_url",
@@ -134,6 +137,12 @@ class VideoSerializer(serializers.ModelSerializer):
             subtitles_item(self.context["request"], video, subtitles)
             for subtitles in video.media.subtitles.all()
         ]
+
+    def get_hls_url(self, video: Video) -> str | None:
+        media = video.media
+        if media is None or not media.hls_playlist:
+            return None
+        return get_full_url(self.context["request"], hls_path(video))
 
     def get_original_url(self, video: Video) -> str | None:
         if video.media is None or not video.media.source:

@@ -56,6 +56,8 @@ class VideoReady(VideoEvent):
     type = "cms.video.ready"
 
     renditions: tuple[RenditionData, ...]
+    # The HLS master playlist of the ladder, public while the video is published.
+    hls_url: str | None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.text import slugify
@@ -90,6 +91,14 @@ class VideoMedia(models.Model):
         help_text=_("Evenly spaced frames side by side, for previews while scrubbing."),
     )
 
+    # The ladder as one HLS presentation (pipeline/media/hls.py): its master playlist, and
+    # the storage name of every file of it (playlists, init and media segments), which is
+    # what the streaming view serves and what goes when the presentation is replaced.
+    hls_playlist = models.FileField(
+        _("HLS master playlist"), upload_to="videos/hls/", max_length=500, blank=True
+    )
+    hls_files = models.JSONField(_("HLS files"), default=list, blank=True)
+
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -99,6 +108,11 @@ class VideoMedia(models.Model):
 
     def __str__(self) -> str:
         return self.original_filename or self.source.name
+
+    def hls_stored_files(self) -> list[FieldFile]:
+        """Every stored file of the HLS presentation, as files of the `hls_playlist` field."""
+        field = self.hls_playlist.field
+        return [FieldFile(self, field, name) for name in self.hls_files]
 
 
 class Rendition(models.Model):

@@ -6,9 +6,11 @@ files, the original and clips are downloaded through the API, behind the one dow
 """
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from csp.decorators import csp_replace
+from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
@@ -25,7 +27,7 @@ from search.types import DURATION_BUCKETS, VIDEO
 
 from .access import download_refusal
 from .models import Clip, Rendition, Subtitles, Video, VideoLibraryPage, VideoMedia, video_slug
-from .player import player_context
+from .player import HLS_CONTENT_TYPE, player_context
 from .selectors import playable_videos, video_page_path
 from .subtitles import CONTENT_TYPES, SUBTITLES_EXTENSIONS, subtitles_file_text
 
@@ -229,6 +231,39 @@ def stream_view(request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
     response = stored_file_response(request, rendition.file, f"{pk}-{name}.mp4", inline=True)
     # A rendition never changes under its address; a short lifetime bounds how long a cache
     # keeps serving it after the video is unpublished.
+    response["Cache-Control"] = "public, max-age=600"
+    return response
+
+
+# What each file of an HLS presentation is (mimetypes knows neither .m3u8 nor .m4s everywhere).
+HLS_CONTENT_TYPES = {
+    ".m3u8": HLS_CONTENT_TYPE,
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+}
+
+
+@require_safe
+def hls_view(request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
+    """`/videos/<id>/hls/<name>`: a file of a published video's HLS presentation (the
+    master playlist, a rendition's playlist, init or media segment), public as playback
+    is; only the files the presentation lists are served."""
+    media = (
+        VideoMedia.objects.filter(videos__in=Video.objects.downloadable().filter(pk=pk))
+        .exclude(hls_playlist="")
+        .first()
+    )
+    folder = media.hls_playlist.name.rpartition("/")[0] if media is not None else ""
+    stored = f"{folder}/{name}"
+    if media is None or stored not in media.hls_files:
+        raise Http404(_("No such file of a published video's stream."))
+    extension = PurePosixPath(name).suffix
+    response = stored_file_response(
+        request, FieldFile(media, media.hls_playlist.field, stored), name, inline=True
+    )
+    response["Content-Type"] = HLS_CONTENT_TYPES.get(extension, "application/octet-stream")
+    # A presentation never changes under its address (a new one gets a new folder); the
+    # short lifetime bounds how long a cache serves it after the video is unpublished.
     response["Cache-Control"] = "public, max-age=600"
     return response
 

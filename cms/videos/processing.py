@@ -3,6 +3,7 @@
 import logging
 import shutil
 import tempfile
+import uuid
 from copy import copy
 from pathlib import Path
 
@@ -14,12 +15,14 @@ from django.utils.translation import gettext as _
 from pipeline.media.clips import cut_clip
 from pipeline.media.commands import TranscodeError
 from pipeline.media.frames import poster_jpeg, thumbnail_strip_jpeg
+from pipeline.media.hls import MASTER_PLAYLIST, Variant, package_hls
 from pipeline.media.renditions import encode_ladder, ladder_for
 from pipeline.outbox import record_event
 from pipeline.storage import local_copy
 
 from .events import RenditionData, VideoFailed, VideoReady
 from .models import Clip, Rendition, VideoMedia
+from .player import hls_url
 from .services import delete_files_on_commit
 
 logger = logging.getLogger(__name__)
@@ -76,9 +79,21 @@ def _create_renditions(media: VideoMedia) -> None:
         _fail(media, str(error))
         return
     stored: list[Rendition] = []
+    streaming: list[str] = []
     try:
+        try:
+            master = package_hls(
+                [Variant(r.rung.name, r.path, r.rung.width, r.rung.height) for r in encoded],
+                folder / "hls",
+                duration=media.duration,
+                has_audio=media.has_audio,
+            )
+        except TranscodeError as error:
+            _fail(media, str(error))
+            return
         with transaction.atomic():
             previous = list(media.renditions.all())
+            previous_streaming = media.hls_stored_files()
             media.renditions.all().delete()
             for rendition in encoded:
                 row = Rendition(
@@ -94,17 +109,23 @@ def _create_renditions(media: VideoMedia) -> None:
                     row.file.save(f"{media.pk}-{rendition.rung.name}.mp4", File(encoded_file))
                 stored.append(row)
             _store_pictures(media, encoded[0].path, encoded[-1].path)
+            streaming = _store_hls(media, master.parent)
             VideoMedia.objects.filter(pk=media.pk).update(
                 status=VideoMedia.Status.READY,
                 progress=100,
                 error="",
                 poster=media.poster.name,
                 thumbnail_strip=media.thumbnail_strip.name,
+                hls_playlist=media.hls_playlist.name,
+                hls_files=streaming,
             )
             _record_ready(media, stored)
             delete_files_on_commit([rendition.file for rendition in previous])
+            delete_files_on_commit(previous_streaming)
     except BaseException:
         _delete_files(stored)  # the rows rolled back: no file without its row
+        for name in streaming:
+            media.hls_playlist.storage.delete(name)
         raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -121,10 +142,30 @@ def _store_pictures(media: VideoMedia, tallest: Path, smallest: Path) -> None:
     delete_files_on_commit(old)
 
 
+def _store_hls(media: VideoMedia, packaged: Path) -> list[str]:
+    """Store the packaged presentation under a folder of its own (a new one each time, so
+    that caches never mix two versions' segments); set `hls_playlist`, return every name."""
+    storage = media.hls_playlist.storage
+    folder = f"videos/hls/{media.pk}-{uuid.uuid4().hex[:12]}"
+    names: list[str] = []
+    try:
+        for path in sorted(packaged.rglob("*")):
+            if path.is_file():
+                with path.open("rb") as packaged_file:
+                    name = f"{folder}/{path.relative_to(packaged).as_posix()}"
+                    names.append(storage.save(name, File(packaged_file)))
+    except BaseException:
+        for name in names:
+            storage.delete(name)
+        raise
+    media.hls_playlist.name = f"{folder}/{MASTER_PLAYLIST}"
+    return names
+
+
 def _record_ready(media: VideoMedia, renditions: list[Rendition]) -> None:
     data = tuple(RenditionData.of(rendition) for rendition in renditions)
     for video in media.videos.all():  # every locale's asset is ready
-        record_event(VideoReady(id=video.pk, renditions=data))
+        record_event(VideoReady(id=video.pk, renditions=data, hls_url=hls_url(video)))
 
 
 def _fail(media: VideoMedia, reason: str) -> None:

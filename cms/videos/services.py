@@ -107,6 +107,7 @@ def video_media_delete_unused(media_ids: list[int]) -> int:
             media.poster,
             media.thumbnail_strip,
             *(rendition.file for rendition in media.renditions.all()),
+            *media.hls_stored_files(),
         ]
         if field
     ]

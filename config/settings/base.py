@@ -374,9 +374,14 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Folders of MEDIA_ROOT that only the API's download views serve (verified accounts): the
-# web server must not publish them under MEDIA_URL.
-PROTECTED_MEDIA_PREFIXES = ["videos/originals/", "videos/renditions/", "videos/clips/"]
+# Folders of MEDIA_ROOT that only Django's views serve (downloads to verified accounts, the
+# streaming of published videos): the web server must not publish them under MEDIA_URL.
+PROTECTED_MEDIA_PREFIXES = [
+    "videos/originals/",
+    "videos/renditions/",
+    "videos/clips/",
+    "videos/hls/",
+]
 # Behind nginx, `django_sendfile.backends.nginx` hands stored files to it with X-Accel-Redirect
 # to SENDFILE_URL, an internal location over MEDIA_ROOT (docker/nginx.conf.template), and
 # nginx answers ranges and HEAD. Left undefined, Django streams them itself: Wagtail's

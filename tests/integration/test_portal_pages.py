@@ -251,10 +251,15 @@ def test_a_video_page_plays_public_versions_with_its_shot_list_and_rights(client
     video.save()
     video.save_revision().publish()
     html = _html(client, _video_url(portal))
-    sources = re.findall(r'<source src="([^"]+)"', html)
-    assert sources
-    assert all(src.startswith(f"/videos/{video.pk}/play/") for src in sources)
-    for protected in ("videos/originals/", "videos/renditions/", "videos/clips/"):
+    sources = re.findall(r'<source src="([^"]+)" type="([^"]+)"', html)
+    # Adaptive streaming first, for browsers that play HLS; then the MP4 renditions.
+    assert sources[0] == (f"/videos/{video.pk}/hls/master.m3u8", "application/vnd.apple.mpegurl")
+    assert len(sources) > 1
+    assert all(
+        src.startswith(f"/videos/{video.pk}/play/") and kind == "video/mp4"
+        for src, kind in sources[1:]
+    )
+    for protected in ("videos/originals/", "videos/renditions/", "videos/clips/", "videos/hls/"):
         assert protected not in html
     assert 'data-seek="0.500"' in html
     assert "Trees in the wind." in html

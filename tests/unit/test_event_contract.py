@@ -109,13 +109,14 @@ def test_an_event_gives_its_subject_and_its_data_as_json_values():
     from cms.videos.events import RenditionData, VideoReady
 
     rendition = RenditionData(name="720p", width=1280, height=720, url="http://x/720.mp4", bytes=9)
-    event = VideoReady(id=7, renditions=(rendition,))
+    event = VideoReady(id=7, renditions=(rendition,), hls_url="http://x/hls/master.m3u8")
     assert event.subject == "videos/7"
     assert event.data() == {
         "id": 7,
         "renditions": [
             {"name": "720p", "width": 1280, "height": 720, "url": "http://x/720.mp4", "bytes": 9}
         ],
+        "hls_url": "http://x/hls/master.m3u8",
     }
 
 
