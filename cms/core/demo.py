@@ -8,7 +8,7 @@ is the source, the English one a synchronised translation that the admin can kee
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.html import escape
 from django.utils.text import slugify
@@ -30,7 +31,9 @@ from cms.videos.services import (
     video_media_probe_stored,
     video_source_uploaded,
 )
+from cms.videos.subtitles import subtitles_save
 from pipeline.media.probe import InvalidMedia, probe
+from pipeline.media.subtitles import Cue, webvtt_text
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +63,9 @@ class DemoVideo:
     usage_terms: dict[str, str]
     tags: list[str]
     shots: list[tuple[float, float, dict[str, str]]]
+    # Milliseconds [start, end) and the words in each language (a film without dialogue:
+    # subtitles for the deaf and hard of hearing, which describe what is heard).
+    subtitles: list[tuple[int, int, dict[str, str]]] = field(default_factory=list)
 
 
 BUNNY_TERMS = {
@@ -81,6 +87,37 @@ DEMO_VIDEOS = [
         copyright_notice="© Blender Foundation, www.bigbuckbunny.org",
         usage_terms=BUNNY_TERMS,
         tags=["animation", "sample"],
+        subtitles=[
+            (
+                1000,
+                6000,
+                {
+                    "en": "[Soft music. Dawn breaks over the hills.]",
+                    "fr": "[Musique douce. L’aube se lève sur les collines.]",
+                },
+            ),
+            (
+                8500,
+                13500,
+                {"en": "[Birdsong in the meadow.]", "fr": "[Chants d’oiseaux dans la prairie.]"},
+            ),
+            (
+                15000,
+                19500,
+                {
+                    "en": "[A bird yawns and stretches on its branch.]",
+                    "fr": "[Un oiseau bâille et s’étire sur sa branche.]",
+                },
+            ),
+            (
+                21000,
+                28000,
+                {
+                    "en": "[The music swells as the forest wakes up.]",
+                    "fr": "[La musique s’amplifie, la forêt s’éveille.]",
+                },
+            ),
+        ],
         shots=[
             (0, 8, {"en": "Dawn sky with pink clouds.", "fr": "Ciel d’aube aux nuages roses."}),
             (
@@ -259,7 +296,19 @@ def _load_video(demo: DemoVideo, english: Locale, french: Locale) -> Video:
         **{text["en"]: text["fr"] for _start, _end, text in demo.shots},
     }
     _translate(video, french, strings)
+    _add_subtitles(video, demo)
     return video
+
+
+def _add_subtitles(video: Video, demo: DemoVideo) -> None:
+    """The demo's subtitles in each language the video does not have them in yet."""
+    assert video.media is not None  # noqa: S101  # made above
+    present = set(video.media.subtitles.values_list("language", flat=True))
+    for language in ("en", "fr"):
+        if demo.subtitles and language not in present:
+            cues = [Cue(start, end, text[language]) for start, end, text in demo.subtitles]
+            upload = ContentFile(webvtt_text(cues).encode(), name=f"{video.pk}.{language}.vtt")
+            subtitles_save(video=video, language=language, upload=upload)
 
 
 def _process_stored_unprobed(video: Video) -> None:

@@ -20,7 +20,7 @@ from wagtail_localize.models import Translation, TranslationSource
 
 from cms.core.models import Country, HomePageFeaturedVideo, Person, Topic
 from cms.news.models import NewsIndexPage, NewsPage
-from cms.videos.models import ShotListEntry, Video, VideoLibraryPage, VideoMedia
+from cms.videos.models import ShotListEntry, Subtitles, Video, VideoLibraryPage, VideoMedia
 from cms.videos.processing import create_renditions
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -56,6 +56,7 @@ def _counts() -> dict[str, int]:
         Video,
         VideoMedia,
         ShotListEntry,
+        Subtitles,
         Country,
         Person,
         Topic,
@@ -185,6 +186,7 @@ def test_loading_the_demo_again_changes_nothing(client, demo):
     assert before["NewsPage"] == 2
     assert before["Video"] == 4
     assert before["VideoMedia"] == 2
+    assert before["Subtitles"] == 2  # the film's, in English and French
     assert before["Country"] == 2 * 27
     assert before["Person"] == 2 * 5
     assert before["Topic"] == 2 * (4 + 1)  # the seed's topics, and the samples' own
@@ -256,6 +258,14 @@ def test_each_video_has_a_french_translation_with_its_shot_list(client, demo):
         locale__language_code="fr", media__original_filename="big_buck_bunny_0_30.webm"
     ).shot_list.order_by("sort_order")
     assert first_shots[0].description == "Ciel d’aube aux nuages roses."
+    # The film without dialogue has subtitles describing its sound, in both languages; the
+    # French page reads the French ones as its transcript.
+    bunny = VideoMedia.objects.get(original_filename="big_buck_bunny_0_30.webm")
+    assert sorted(bunny.subtitles.values_list("language", flat=True)) == ["en", "fr"]
+    french_bunny = bunny.videos.get(locale__language_code="fr")
+    assert "[Chants d’oiseaux dans la prairie.]" in french_bunny.transcript()
+    item = _api(client, f"videos/{french_bunny.pk}/")
+    assert [subtitles["language"] for subtitles in item["subtitles"]] == ["en", "fr"]
 
     for language_code in ("en", "fr"):
         items = _api(client, f"videos/?locale={language_code}")["items"]
