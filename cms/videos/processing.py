@@ -144,7 +144,8 @@ def _store_pictures(media: VideoMedia, tallest: Path, smallest: Path) -> None:
 
 def _store_hls(media: VideoMedia, packaged: Path) -> list[str]:
     """Store the packaged presentation under a folder of its own (a new one each time, so
-    that caches never mix two versions' segments); set `hls_playlist`, return every name."""
+    that caches never mix two versions' segments); set `hls_playlist` and `hls_files` (the
+    caller saves them), return every name."""
     storage = media.hls_playlist.storage
     folder = f"videos/hls/{media.pk}-{uuid.uuid4().hex[:12]}"
     names: list[str] = []
@@ -159,6 +160,7 @@ def _store_hls(media: VideoMedia, packaged: Path) -> list[str]:
             storage.delete(name)
         raise
     media.hls_playlist.name = f"{folder}/{MASTER_PLAYLIST}"
+    media.hls_files = names
     return names
 
 

@@ -291,8 +291,10 @@ def test_deleting_the_last_video_of_a_media_removes_its_files(
         Path(media.poster.path),
         Path(media.thumbnail_strip.path),
         *(Path(rendition.file.path) for rendition in media.renditions.all()),
+        # The HLS presentation: the master, and per rendition its playlist, init, segment.
+        *(Path(stored.path) for stored in media.hls_stored_files()),
     ]
-    assert len(files) == 5
+    assert len(files) == 5 + 7
     assert all(path.exists() for path in files)
     video = media.videos.get()
     client.force_login(EditorFactory.create())
