@@ -19,6 +19,7 @@ from wagtail.api.utils import get_full_url
 from cms.core.file_responses import stored_file_response, text_file_response
 from cms.core.numbers import whole_number
 from cms.core.ranges import is_first_request
+from cms.videos.access import check_download_allowed
 from cms.videos.clip_requests import clip_request
 from cms.videos.models import Clip, Subtitles, Video
 from cms.videos.services import clip_download_record
@@ -82,6 +83,7 @@ def downloadable_video_of(request: Request, clip: Clip) -> Video:
     video = videos.order_by("pk").first()
     if video is None:
         raise Http404(_("No such clip, or its video is not published."))
+    check_download_allowed(request.user, video)  # its downloads may have been turned off
     return video
 
 
@@ -92,6 +94,7 @@ class VideoClipsView(SignedInAPIView):
         video = Video.objects.live().filter(pk=pk).select_related("media").first()
         if video is None:
             raise Http404(_("No published video with id %(id)s.") % {"id": pk})
+        check_download_allowed(request.user, video)
         asked = ClipRequestSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
         data = asked.validated_data

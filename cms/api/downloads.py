@@ -43,6 +43,7 @@ class VideoDownloadView(SignedInAPIView):
         video = videos.filter(pk=pk).select_related("media").first()
         if video is None:
             raise Http404(_("No published video with id %(id)s.") % {"id": pk})
+        check_download_allowed(request.user, video)
         stored = video_file(video=video, name=name)
         # Not each of a player's seeks, nor a HEAD, which downloads nothing.
         if request.method == "GET" and is_first_request(request):

@@ -88,7 +88,27 @@ class VideoReference(VideoEvent):
 # Beyond the contract's table: a video asset's own publishing, for the search index.
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class VideoPublished(VideoReference):
+    """The asset went live, with the usage restrictions partners must honour."""
+
     type = "cms.video.published"
+
+    editorial_use_only: bool
+    no_archive_use: bool
+    third_party_owner: str
+    downloads_disabled: bool
+
+    @classmethod
+    def of(cls, video: Video) -> Self:
+        return cls(
+            id=video.pk,
+            translation_key=str(video.translation_key),
+            locale=video.locale.language_code,
+            title=video.title,
+            editorial_use_only=video.editorial_use_only,
+            no_archive_use=video.no_archive_use,
+            third_party_owner=video.third_party_owner,
+            downloads_disabled=video.downloads_disabled,
+        )
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

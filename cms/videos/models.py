@@ -243,6 +243,31 @@ class Video(
         blank=True,
         help_text=_("What journalists may do with this video, e.g. free for editorial use."),
     )
+    # Rights, shown wherever the video is offered and sent in `video.published`.
+    editorial_use_only = models.BooleanField(
+        _("editorial use only"),
+        default=False,
+        help_text=_("Only for news reporting: no advertising, promotion or entertainment."),
+    )
+    no_archive_use = models.BooleanField(
+        _("no archive use"),
+        default=False,
+        help_text=_("Not to be kept in archives or reused later than the news it illustrates."),
+    )
+    third_party_owner = models.CharField(
+        _("third-party material: owner"),
+        max_length=255,
+        blank=True,
+        help_text=_("Who owns footage in it that is not ours; empty when it is all ours."),
+    )
+    downloads_disabled = models.BooleanField(
+        _("no download"),
+        default=False,
+        help_text=_("Journalists can watch it but not download it or clip it."),
+    )
+    downloads_disabled_reason = models.CharField(
+        _("why it cannot be downloaded"), max_length=255, blank=True
+    )
     tags = ClusterTaggableManager(through=VideoTag, blank=True, verbose_name=_("tags"))
     # Lets revisions be deleted with their video (Wagtail's pattern for snippet revisions).
     _revisions = GenericRelation("wagtailcore.Revision", related_query_name="video")
@@ -261,6 +286,11 @@ class Video(
                 FieldRowPanel([FieldPanel("recording_date"), FieldPanel("location")]),
                 FieldRowPanel([FieldPanel("credit"), FieldPanel("copyright_notice")]),
                 FieldPanel("usage_terms"),
+                FieldRowPanel([FieldPanel("editorial_use_only"), FieldPanel("no_archive_use")]),
+                FieldPanel("third_party_owner"),
+                FieldRowPanel(
+                    [FieldPanel("downloads_disabled"), FieldPanel("downloads_disabled_reason")]
+                ),
             ],
             heading=_("Recording and rights"),
         ),
@@ -281,6 +311,7 @@ class Video(
         TranslatableField("description"),
         TranslatableField("location"),
         TranslatableField("usage_terms"),
+        TranslatableField("downloads_disabled_reason"),
         TranslatableField("shot_list"),
         SynchronizedField("media"),
         SynchronizedField("kind"),
@@ -288,6 +319,10 @@ class Video(
         SynchronizedField("recording_date"),
         SynchronizedField("credit"),
         SynchronizedField("copyright_notice"),
+        SynchronizedField("editorial_use_only"),
+        SynchronizedField("no_archive_use"),
+        SynchronizedField("third_party_owner"),
+        SynchronizedField("downloads_disabled"),
         SynchronizedField("collection"),
         SynchronizedField("tags"),
     ]
@@ -344,6 +379,13 @@ class Video(
             if subtitles.language == language:
                 return subtitles.transcript()
         return ""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.downloads_disabled and not self.downloads_disabled_reason.strip():
+            raise ValidationError(
+                {"downloads_disabled_reason": _("Say why, for the journalists who cannot.")}
+            )
 
     @property
     def is_downloadable(self) -> bool:

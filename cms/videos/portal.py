@@ -25,7 +25,7 @@ from cms.core.search_page import facet_groups, facet_values, pagination, portal_
 from cms.core.selectors import localized_terms, topic_names
 from search.types import DURATION_BUCKETS, VIDEO
 
-from .access import download_refusal
+from .access import download_refusal, refusal_message
 from .models import Clip, Rendition, Subtitles, Video, VideoLibraryPage, VideoMedia, video_slug
 from .player import HLS_CONTENT_TYPE, player_context
 from .selectors import playable_videos, video_page_path
@@ -116,7 +116,7 @@ def video_view(
     media: VideoMedia | None = video.media
     ready = video.is_downloadable
     renditions = list(media.renditions.all()) if media else []
-    refusal = download_refusal(request.user)
+    refusal = download_refusal(request.user, video)
     path = library.video_path(video, request)
     context = {
         "section": "videos",
@@ -130,6 +130,7 @@ def video_view(
         "transcript": _transcript(video) if ready else None,
         "downloads": _downloads(video, renditions) if ready and refusal is None else [],
         "refusal": refusal,
+        "refusal_message": refusal_message(refusal, video) if refusal else "",
         "clip_versions": [rendition.name for rendition in renditions],
         "clips_url": reverse("video_clips", args=[video.pk]),
         "csrf_token_value": get_token(request) if ready and refusal is None else "",
