@@ -116,8 +116,12 @@ def test_a_visitor_plays_a_video_then_seeks_from_a_shot_list_timecode(
     started = _player_time(player)
     _wait(browser).until(lambda _browser: _player_time(player) > started + 0.5)
 
-    timecodes = browser.find_elements(By.CSS_SELECTOR, "a.timecode[data-seek]")
+    shots = "section[aria-labelledby='shot-list'] a.timecode[data-seek]"
+    timecodes = browser.find_elements(By.CSS_SELECTOR, shots)
     assert [link.text for link in timecodes] == ["0:00", "0:08", "0:14", "0:20"]
+    # The transcript's cues (the demo's subtitles) seek the player the same way.
+    transcript = browser.find_elements(By.CSS_SELECTOR, "ol.transcript a.timecode[data-seek]")
+    assert [link.text for link in transcript] == ["0:01", "0:08", "0:15", "0:21"]
     page = _path(browser)
     _click(browser, timecodes[2])
     _wait(browser).until(

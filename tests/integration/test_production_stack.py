@@ -283,6 +283,26 @@ def test_a_journey_through_nginx(stack: Stack, sample_media_dir: Path) -> None:
     poster = urlsplit(video["poster_url"]).path
     assert stack.get(poster).status_code == 200
 
+    # 4. The HLS presentation of the published video plays through nginx: playlists from
+    # Django, segments handed to nginx (X-Accel-Redirect) with the types Django gave them.
+    master_path = urlsplit(video["hls_url"]).path
+    master = stack.get(master_path)
+    assert master.status_code == 200, master.text
+    assert master.headers["Content-Type"] == "application/vnd.apple.mpegurl"
+    [variant, *_others] = [line for line in master.text.splitlines() if line and line[0] != "#"]
+    folder = master_path.rpartition("/")[0] + "/" + variant.rpartition("/")[0]
+    playlist = stack.get(f"{folder}/index.m3u8").text
+    init_name = playlist.split('#EXT-X-MAP:URI="')[1].split('"')[0]
+    [first_segment, *_rest] = [line for line in playlist.splitlines() if line.endswith(".m4s")]
+    init = stack.get(f"{folder}/{init_name}")
+    segment = stack.get(f"{folder}/{first_segment}")
+    assert (init.status_code, init.headers["Content-Type"]) == (200, "video/mp4")
+    assert init.content[4:8] == b"ftyp"
+    assert (segment.status_code, segment.headers["Content-Type"]) == (200, "video/iso.segment")
+    assert segment.content[4:8] == b"styp"  # a CMAF media segment: styp, sidx, moof, mdat
+    assert b"moof" in segment.content
+    assert "public" in segment.headers["Cache-Control"]
+
 
 def test_the_stack_stops_on_sigterm(stack: Stack) -> None:
     """Last in this module: `down` stops every process of the stack (graceful SIGTERM)."""
