@@ -5,6 +5,7 @@ recorded (who, what, which range, when).
 """
 
 from decimal import Decimal
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlencode
 
@@ -123,7 +124,8 @@ class ClipDownloadView(SignedInAPIView):
         video = downloadable_video_of(request, clip)
         if request.method == "GET" and is_first_request(request):  # as whole versions
             clip_download_record(clip=clip, video=video, user=request.user)
-        filename = f"{video.title[:60]} {clip.start}-{clip.end}.mp4"
+        extension = PurePosixPath(clip.file.name or "").suffix or ".mp4"  # .m4a, .mp3 for sound
+        filename = f"{video.title[:60]} {clip.start}-{clip.end}{extension}"
         return stored_file_response(request, clip.file, filename)
 
 

@@ -67,6 +67,7 @@ class VideoSerializer(serializers.ModelSerializer):
     frame_rate = serializers.FloatField(source="media.frame_rate", allow_null=True, default=None)
     has_audio = serializers.BooleanField(source="media.has_audio", default=False)
     renditions = serializers.SerializerMethodField()
+    audio = serializers.SerializerMethodField()
     subtitles = serializers.SerializerMethodField()
     hls_url = serializers.SerializerMethodField()
     original_url = serializers.SerializerMethodField()
@@ -104,6 +105,7 @@ class VideoSerializer(serializers.ModelSerializer):
             "frame_rate",
             "has_audio",
             "renditions",
+            "audio",
             "subtitles",
             "hls_url",
             "original_url",
@@ -134,6 +136,22 @@ class VideoSerializer(serializers.ModelSerializer):
         renditions = video.media.renditions.all()
         context = {**self.context, "video": video}
         return RenditionSerializer(renditions, many=True, context=context).data
+
+    def get_audio(self, video: Video) -> list[dict[str, Any]]:
+        """The sound alone, for radio: downloaded like the renditions."""
+        if video.media is None:
+            return []
+        request = self.context["request"]
+        return [
+            {
+                "format": audio.format,
+                "bytes": audio.bytes,
+                "url": get_full_url(
+                    request, reverse(DOWNLOAD_URL_NAME, args=[video.pk, audio.format])
+                ),
+            }
+            for audio in video.media.audio.all()
+        ]
 
     def get_subtitles(self, video: Video) -> list[dict[str, str]]:
         if video.media is None:

@@ -25,13 +25,18 @@ class ClipRefused(DomainError):
 
 
 def clip_request(*, video: Video, start: Decimal, end: Decimal, rendition: str) -> Clip:
-    """The clip of seconds [start, end) of `rendition` (a rendition's name, or `original`)
-    of a downloadable video. The same frames are cut once: a clip asked for before is
-    reused, and queued again if it failed; any other is queued now."""
+    """The clip of seconds [start, end) of `rendition` (a rendition's name, `original`, or
+    an audio version's format: `m4a`, `mp3`) of a downloadable video. The same frames are
+    cut once: a clip asked for before is reused, and queued again if it failed; any other
+    is queued now."""
     media = video.media
     if media is None or not video.is_downloadable or not media.duration:
         raise ClipRefused(_("This video is not ready yet."))
-    names = [Clip.ORIGINAL, *media.renditions.values_list("name", flat=True)]
+    names = [
+        Clip.ORIGINAL,
+        *media.renditions.values_list("name", flat=True),
+        *media.audio.values_list("format", flat=True),
+    ]
     if rendition not in names:
         message = _("Choose one of: %(names)s") % {"names": ", ".join(names)}
         raise ClipRefused(message, field="rendition")

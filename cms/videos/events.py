@@ -5,7 +5,7 @@ asset: one event per asset. Its publishing concerns one locale's asset.
 """
 
 import dataclasses
-from typing import Self
+from typing import Any, Self
 
 from wagtail.api.utils import get_full_url
 
@@ -76,12 +76,14 @@ class VideoReference(VideoEvent):
     title: str
 
     @classmethod
-    def of(cls, video: Video) -> Self:
+    def of(cls, video: Video, **data: Any) -> Self:
+        """The event about `video`, with the `data` its type adds to the reference."""
         return cls(
             id=video.pk,
             translation_key=str(video.translation_key),
             locale=video.locale.language_code,
             title=video.title,
+            **data,
         )
 
 
@@ -98,16 +100,14 @@ class VideoPublished(VideoReference):
     downloads_disabled: bool
 
     @classmethod
-    def of(cls, video: Video) -> Self:
-        return cls(
-            id=video.pk,
-            translation_key=str(video.translation_key),
-            locale=video.locale.language_code,
-            title=video.title,
+    def of(cls, video: Video, **data: Any) -> Self:
+        return super().of(
+            video,
             editorial_use_only=video.editorial_use_only,
             no_archive_use=video.no_archive_use,
             third_party_owner=video.third_party_owner,
             downloads_disabled=video.downloads_disabled,
+            **data,
         )
 
 

@@ -142,6 +142,32 @@ class Rendition(models.Model):
         return f"{self.name} ({self.width}×{self.height})"
 
 
+class AudioVersion(models.Model):
+    """A video's sound alone, for radio: AAC in M4A, or MP3 (pipeline/media/audio.py)."""
+
+    class Format(models.TextChoices):
+        M4A = "m4a", _("Audio (AAC, M4A)")
+        MP3 = "mp3", _("Audio (MP3)")
+
+    media = models.ForeignKey(
+        VideoMedia, on_delete=models.CASCADE, related_name="audio", verbose_name=_("media")
+    )
+    format = models.CharField(_("format"), max_length=10, choices=Format)
+    file = models.FileField(_("file"), upload_to="videos/renditions/%Y/%m/", max_length=500)
+    bytes = models.PositiveBigIntegerField(_("size (bytes)"))
+
+    class Meta:
+        verbose_name = _("audio version")
+        verbose_name_plural = _("audio versions")
+        ordering = ["format"]
+        constraints = [
+            models.UniqueConstraint(fields=["media", "format"], name="unique_audio_format")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.media} ({self.format})"
+
+
 class Subtitles(models.Model):
     """A video's subtitles in one language, kept as their cues: the player's WebVTT track,
     the SubRip download, the transcript, a clip's subtitles and the search text all come

@@ -26,7 +26,16 @@ from cms.core.selectors import localized_terms, topic_names
 from search.types import DURATION_BUCKETS, VIDEO
 
 from .access import download_refusal, refusal_message
-from .models import Clip, Rendition, Subtitles, Video, VideoLibraryPage, VideoMedia, video_slug
+from .models import (
+    AudioVersion,
+    Clip,
+    Rendition,
+    Subtitles,
+    Video,
+    VideoLibraryPage,
+    VideoMedia,
+    video_slug,
+)
 from .player import HLS_CONTENT_TYPE, player_context
 from .selectors import playable_videos, video_page_path
 from .subtitles import CONTENT_TYPES, SUBTITLES_EXTENSIONS, subtitles_file_text
@@ -103,7 +112,9 @@ def video_view(
         Video.objects.live()
         .filter(pk=pk, locale_id=library.locale_id)
         .select_related("media", "locale")
-        .prefetch_related("media__renditions", "media__subtitles", "shot_list", "tags")
+        .prefetch_related(
+            "media__renditions", "media__subtitles", "media__audio", "shot_list", "tags"
+        )
         .first()
     )
     if video is None:
@@ -116,6 +127,7 @@ def video_view(
     media: VideoMedia | None = video.media
     ready = video.is_downloadable
     renditions = list(media.renditions.all()) if media else []
+    audio_versions = list(media.audio.all()) if media else []
     refusal = download_refusal(request.user, video)
     path = library.video_path(video, request)
     context = {
@@ -128,10 +140,13 @@ def video_view(
         "shots": list(video.shot_list.all()),
         "subtitles": list(media.subtitles.all()) if media else [],
         "transcript": _transcript(video) if ready else None,
-        "downloads": _downloads(video, renditions) if ready and refusal is None else [],
+        "downloads": _downloads(video, renditions, audio_versions)
+        if ready and refusal is None
+        else [],
         "refusal": refusal,
         "refusal_message": refusal_message(refusal, video) if refusal else "",
         "clip_versions": [rendition.name for rendition in renditions],
+        "clip_audio": [(audio.format, audio.get_format_display()) for audio in audio_versions],
         "clips_url": reverse("video_clips", args=[video.pk]),
         "csrf_token_value": get_token(request) if ready and refusal is None else "",
         "embed_url": request.build_absolute_uri(reverse("video_embed", args=[video.pk])),
@@ -170,7 +185,9 @@ def _start_time(request: HttpRequest, media: VideoMedia | None) -> float | None:
     return start if 0 < start < duration else None
 
 
-def _downloads(video: Video, renditions: list[Rendition]) -> list[Download]:
+def _downloads(
+    video: Video, renditions: list[Rendition], audio_versions: list[AudioVersion]
+) -> list[Download]:
     media = video.media
     assert media is not None  # noqa: S101
     versions = [
@@ -190,7 +207,17 @@ def _downloads(video: Video, renditions: list[Rendition]) -> list[Download]:
         dimensions=f"{media.width}×{media.height}" if media.width else "",
         url=reverse("video_download", args=[video.pk, Clip.ORIGINAL]),
     )
-    return [*versions, original]
+    sound = [
+        Download(
+            name=audio.format,
+            label=audio.get_format_display(),
+            size=audio.bytes,
+            dimensions="",
+            url=reverse("video_download", args=[video.pk, audio.format]),
+        )
+        for audio in audio_versions
+    ]
+    return [*versions, original, *sound]
 
 
 def _published_translation(pk: int, library: VideoLibraryPage) -> Video | None:

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from pipeline.media.audio import AUDIO_FORMATS, AudioFile, cut_audio, extract_audio
 from pipeline.media.clips import cut_clip
 from pipeline.media.commands import TranscodeError
 from pipeline.media.frames import poster_jpeg, thumbnail_strip_jpeg
@@ -21,7 +22,7 @@ from pipeline.outbox import record_event
 from pipeline.storage import local_copy
 
 from .events import RenditionData, VideoFailed, VideoReady
-from .models import Clip, Rendition, VideoMedia
+from .models import AudioVersion, Clip, Rendition, VideoMedia
 from .player import hls_url
 from .services import delete_files_on_commit
 
@@ -79,6 +80,7 @@ def _create_renditions(media: VideoMedia) -> None:
         _fail(media, str(error))
         return
     stored: list[Rendition] = []
+    stored_audio: list[AudioVersion] = []
     streaming: list[str] = []
     try:
         try:
@@ -88,12 +90,21 @@ def _create_renditions(media: VideoMedia) -> None:
                 duration=media.duration,
                 has_audio=media.has_audio,
             )
+            sound = (
+                extract_audio(encoded[0].path, folder / "audio", media.duration)
+                if media.has_audio
+                else []
+            )
         except TranscodeError as error:
             _fail(media, str(error))
             return
         with transaction.atomic():
             previous = list(media.renditions.all())
             previous_streaming = media.hls_stored_files()
+            previous_audio = [version.file for version in media.audio.all()]
+            media.audio.all().delete()
+            for audio_file in sound:
+                stored_audio.append(_store_audio(media, audio_file))
             media.renditions.all().delete()
             for rendition in encoded:
                 row = Rendition(
@@ -122,8 +133,11 @@ def _create_renditions(media: VideoMedia) -> None:
             _record_ready(media, stored)
             delete_files_on_commit([rendition.file for rendition in previous])
             delete_files_on_commit(previous_streaming)
+            delete_files_on_commit(previous_audio)
     except BaseException:
         _delete_files(stored)  # the rows rolled back: no file without its row
+        for version in stored_audio:
+            version.file.delete(save=False)
         for name in streaming:
             media.hls_playlist.storage.delete(name)
         raise
@@ -140,6 +154,15 @@ def _store_pictures(media: VideoMedia, tallest: Path, smallest: Path) -> None:
         f"{media.pk}-strip.jpg", ContentFile(thumbnail_strip_jpeg(smallest)), save=False
     )
     delete_files_on_commit(old)
+
+
+def _store_audio(media: VideoMedia, audio_file: AudioFile) -> AudioVersion:
+    version = AudioVersion(
+        media=media, format=audio_file.format, bytes=audio_file.path.stat().st_size
+    )
+    with audio_file.path.open("rb") as extracted:
+        version.file.save(f"{media.pk}-audio.{audio_file.format}", File(extracted))
+    return version
 
 
 def _store_hls(media: VideoMedia, packaged: Path) -> list[str]:
@@ -209,6 +232,9 @@ def clip_given_up(clip: Clip, *, attempts: int) -> None:
 def _create_clip(clip: Clip) -> None:
     media = clip.media
     Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.PROCESSING, error="")
+    if clip.rendition in AUDIO_FORMATS:
+        _create_audio_clip(clip)
+        return
     if clip.rendition == Clip.ORIGINAL:
         stored, reencode_all = media.source, True  # any codec: encode the range
     else:
@@ -226,16 +252,42 @@ def _create_clip(clip: Clip) -> None:
                 reencode_all,
                 on_progress=lambda percent: _clip_progress(clip, percent),
             )
-        name = f"{media.pk}-{clip.rendition}-{clip.start}-{clip.end}.mp4"
-        with output.open("rb") as cut:
-            clip.file.save(name, File(cut), save=False)
-        Clip.objects.filter(pk=clip.pk).update(
-            status=Clip.Status.READY, progress=100, file=clip.file.name
-        )
+        _store_clip(clip, output)
     except TranscodeError as error:
         Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.FAILED, error=str(error))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _create_audio_clip(clip: Clip) -> None:
+    """A cut of an audio version, encoded again from the range (audio.py says why)."""
+    stored = clip.media.audio.get(format=clip.rendition).file
+    work = Path(tempfile.mkdtemp(prefix="newsroom-clip-out-"))
+    try:
+        output = work / f"clip.{clip.rendition}"
+        with local_copy(stored) as source:
+            cut_audio(
+                source,
+                float(clip.start),
+                float(clip.end),
+                output,
+                clip.rendition,
+                on_progress=lambda percent: _clip_progress(clip, percent),
+            )
+        _store_clip(clip, output)
+    except TranscodeError as error:
+        Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.FAILED, error=str(error))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _store_clip(clip: Clip, output: Path) -> None:
+    name = f"{clip.media_id}-{clip.rendition}-{clip.start}-{clip.end}{output.suffix}"
+    with output.open("rb") as cut:
+        clip.file.save(name, File(cut), save=False)
+    Clip.objects.filter(pk=clip.pk).update(
+        status=Clip.Status.READY, progress=100, file=clip.file.name
+    )
 
 
 def _clip_progress(clip: Clip, percent: int) -> None:

@@ -17,7 +17,9 @@ def published_videos() -> QuerySet[Video]:
     return (
         Video.objects.live()
         .select_related("media", "locale")
-        .prefetch_related("media__renditions", "media__subtitles", "shot_list", "tags")
+        .prefetch_related(
+            "media__renditions", "media__audio", "media__subtitles", "shot_list", "tags"
+        )
     )
 
 

@@ -96,7 +96,7 @@ def video_media_delete_unused(media_ids: list[int]) -> int:
     """
     unused = list(
         VideoMedia.objects.filter(pk__in=media_ids, videos__isnull=True).prefetch_related(
-            "renditions"
+            "renditions", "audio"
         )
     )
     files = [
@@ -108,6 +108,7 @@ def video_media_delete_unused(media_ids: list[int]) -> int:
             media.thumbnail_strip,
             *(rendition.file for rendition in media.renditions.all()),
             *media.hls_stored_files(),
+            *(version.file for version in media.audio.all()),
         ]
         if field
     ]
@@ -148,16 +149,25 @@ class NoSuchVersion(DomainError):
 
 
 def video_file(*, video: Video, name: str) -> FieldFile:
-    """The stored file of the whole version `name` of a video: a rendition's, or the
-    `original`; NoSuchVersion when there is none (yet)."""
+    """The stored file of the whole version `name` of a video: a rendition's, an audio
+    version's (`m4a`, `mp3`), or the `original`; NoSuchVersion when there is none (yet)."""
     media = video.media
     if media is None:
         raise NoSuchVersion(_("This video has no file yet."))
     if name == Clip.ORIGINAL:
         return media.source
+    audio = media.audio.filter(format=name).first()
+    if audio is not None:
+        return audio.file
     rendition = media.renditions.filter(name=name).first()
     if rendition is None:
-        names = ", ".join([Clip.ORIGINAL, *media.renditions.values_list("name", flat=True)])
+        names = ", ".join(
+            [
+                Clip.ORIGINAL,
+                *media.renditions.values_list("name", flat=True),
+                *media.audio.values_list("format", flat=True),
+            ]
+        )
         raise NoSuchVersion(
             _("No version %(name)s of this video; there is: %(names)s.")
             % {"name": name, "names": names}

@@ -97,16 +97,8 @@ def _subtitles_changed(video: Video, language: str, *, removed: bool) -> None:
     ):
         index.insert_or_update_object(translation)
         if translation.live:
-            record_event(
-                VideoSubtitlesChanged(
-                    id=translation.pk,
-                    translation_key=str(translation.translation_key),
-                    locale=translation.locale.language_code,
-                    title=translation.title,
-                    language=language,
-                    url=None if removed else subtitles_url(translation, language),
-                )
-            )
+            url = None if removed else subtitles_url(translation, language)
+            record_event(VideoSubtitlesChanged.of(translation, language=language, url=url))
 
 
 def subtitles_url(video: Video, language: str, extension: str = "vtt") -> str:

@@ -50,6 +50,8 @@ def parse_subtitles(data: bytes) -> list[Cue]:
         ) from error
     if "\x00" in text:
         raise InvalidSubtitles(_("The file is not text."))
+    if not text.strip():
+        raise InvalidSubtitles(_("The file is empty."))
     is_webvtt = text.lstrip("\ufeff").startswith("WEBVTT")
     _check_blocks(text, is_webvtt=is_webvtt)
     try:
@@ -66,7 +68,7 @@ def parse_subtitles(data: bytes) -> list[Cue]:
         start, end = caption.start_time.in_milliseconds(), caption.end_time.in_milliseconds()
         if end <= start:
             raise InvalidSubtitles(
-                _("Cue %(number)s (%(start)s --> %(end)s) ends before it starts.")
+                _("Cue %(number)s (%(start)s --> %(end)s) does not end after it starts.")
                 % {"number": number, "start": caption.start, "end": caption.end}
             )
         # Cue text is markup (<i>, <c.loud>, &amp;): kept as the words it shows.

@@ -44,7 +44,10 @@ def test_anonymous_callers_must_sign_in(client, video):
         ({"start": 0, "end": 9}, "The video ends at 2.038 s."),
         ({"start": "00:00:xx", "end": 1}, "Give seconds or HH:MM:SS.mmm."),
         ({"start": -1, "end": 1}, "Give seconds or HH:MM:SS.mmm."),
-        ({"start": 0, "end": 1, "rendition": "4k"}, "Choose one of: original, 720p, 360p"),
+        (
+            {"start": 0, "end": 1, "rendition": "4k"},
+            "Choose one of: original, 720p, 360p, m4a, mp3",
+        ),
         ({"end": 1}, "This field is required."),
         ({"start": 0.5, "end": 0.51}, "The range is shorter than one frame."),
     ],
@@ -63,7 +66,7 @@ def test_bad_requests_are_a_400_with_the_reason(journalist, video, body, message
         ({"start": 0, "end": 9}, {"end": ["The video ends at 2.038 s."]}),
         (
             {"start": 0, "end": 1, "rendition": "4k"},
-            {"rendition": ["Choose one of: original, 720p, 360p"]},
+            {"rendition": ["Choose one of: original, 720p, 360p, m4a, mp3"]},
         ),
     ],
 )

@@ -159,7 +159,7 @@ def test_uploading_a_language_again_replaces_its_subtitles(press_officer, meadow
             "fr",
             b"WEBVTT\n\n00:00:04.000 --> 00:00:02.000\nTrop tard.\n",
             "file",
-            "Cue 1 (00:00:04.000 --> 00:00:02.000) ends before it starts.",
+            "Cue 1 (00:00:04.000 --> 00:00:02.000) does not end after it starts.",
         ),
         (
             "fr",
@@ -466,7 +466,7 @@ def test_a_bad_subtitles_file_is_shown_on_the_form_and_nothing_is_stored(client,
     bad = b"WEBVTT\n\n00:00:04.000 --> 00:00:02.000\nTrop tard.\n"
     response = _edit(client, meadow, subtitles_language="fr", subtitles_file=_file(bad, "x.vtt"))
     assert response.status_code == 200
-    assert "Cue 1 (00:00:04.000 --> 00:00:02.000) ends before it starts." in unescape(
+    assert "Cue 1 (00:00:04.000 --> 00:00:02.000) does not end after it starts." in unescape(
         response.content.decode()
     )
     assert not Subtitles.objects.exists()

@@ -293,8 +293,9 @@ def test_deleting_the_last_video_of_a_media_removes_its_files(
         *(Path(rendition.file.path) for rendition in media.renditions.all()),
         # The HLS presentation: the master, and per rendition its playlist, init, segment.
         *(Path(stored.path) for stored in media.hls_stored_files()),
+        *(Path(audio.file.path) for audio in media.audio.all()),  # M4A and MP3
     ]
-    assert len(files) == 5 + 7
+    assert len(files) == 5 + 7 + 2
     assert all(path.exists() for path in files)
     video = media.videos.get()
     client.force_login(EditorFactory.create())

@@ -80,18 +80,19 @@ def test_a_cue_of_markup_alone_is_left_out():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"", "This is not valid SubRip (SRT)"),
+        (b"", "The file is empty."),
+        (b" \r\n\n", "The file is empty."),
         (b"hello", "Block 1 is not a cue (a number, then start --> end): “hello”."),
         (b"WEBVTT\n\nxx --> yy\nhi\n", "This is not valid WebVTT: Invalid cue block"),
         (b"WEBVTT\n", "The file has no cues."),
         (b"1\n00:00:01,000 --> 00:00:02,000\n\n", "The file has no cues."),
         (
             b"WEBVTT\n\n00:00:02.000 --> 00:00:01.000\nx\n",
-            "Cue 1 (00:00:02.000 --> 00:00:01.000) ends before it starts.",
+            "Cue 1 (00:00:02.000 --> 00:00:01.000) does not end after it starts.",
         ),
         (
             b"1\n00:00:01,000 --> 00:00:02,000\na\n\n2\n00:00:03,000 --> 00:00:03,000\nb\n",
-            "Cue 2 (00:00:03.000 --> 00:00:03.000) ends before it starts.",
+            "Cue 2 (00:00:03.000 --> 00:00:03.000) does not end after it starts.",
         ),
         (
             "1\n00:00:01,000 --> 00:00:02,000\nÉté\n".encode("cp1252"),
