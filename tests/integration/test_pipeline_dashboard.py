@@ -19,6 +19,7 @@ from django.core.files import File
 from django.core.management import call_command
 from django.utils import timezone
 from dramatiq.common import dq_name, xq_name
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from wagtail.models import ModelLogEntry
@@ -365,7 +366,9 @@ def test_an_operator_requeues_every_dead_letter_in_the_browser(
     button = browser.find_element(By.CSS_SELECTOR, f'[data-requeue-all="{group.name}"]')
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.click()
-    WebDriverWait(browser, 20).until(
+    # The click posts a form and the page reloads: a `.messages` found on the old page may be
+    # gone when its text is read, so a stale element means "look again", not a failure.
+    WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda _browser: (
             "2 dead letters queued again."
             in _browser.find_element(By.CSS_SELECTOR, ".messages").text
