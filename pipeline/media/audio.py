@@ -15,7 +15,7 @@ from .commands import run_with_progress
 from .renditions import AUDIO_BITRATE, AUDIO_CHANNELS
 from .tools import ffmpeg_binary
 
-# Format name → (file extension, ffmpeg's encoder options for a cut or the MP3).
+# Format (also the file extension) → ffmpeg's encoder options for a cut, and for the MP3.
 AUDIO_FORMATS = {
     "m4a": ["-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-movflags", "+faststart"],
     "mp3": ["-c:a", "libmp3lame", "-b:a", str(AUDIO_BITRATE)],
