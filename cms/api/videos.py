@@ -98,6 +98,7 @@ class VideoSerializer(serializers.ModelSerializer):
             "third_party_owner",
             "downloads_disabled",
             "downloads_disabled_reason",
+            "embargo_until",
             "status",
             "duration",
             "width",
@@ -329,7 +330,8 @@ class VideosAPIViewSet(ConditionalResponseMixin, GenericViewSet):
 
     def _translation_source(self, params: Any) -> Video:
         video_id = integer_parameter(params, "translation_of", minimum=1)
-        video = self.get_queryset().filter(pk=video_id).first()
+        # The caller asks only when the parameter is there: `video_id` is None only if not.
+        video = self.get_queryset().filter(pk=video_id).first() if video_id else None
         if video is None:
             raise BadRequestError(
                 _("translation_of: no published video with id %(id)s") % {"id": video_id}

@@ -278,7 +278,8 @@ def _load_video(demo: DemoVideo, english: Locale, french: Locale) -> Video:
             copyright_notice=demo.copyright_notice,
             usage_terms=demo.usage_terms["en"],
         )
-        video.shot_list = [  # modelcluster accepts a list for a child relation
+        # modelcluster accepts a list for a child relation (django-stubs does not know it).
+        video.shot_list = [  # type: ignore[misc]
             ShotListEntry(start=start, end=end, description=text["en"], locale=english)
             for start, end, text in demo.shots
         ]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
@@ -19,6 +19,7 @@ from wagtail.search import index
 
 from cms.core.api_fields import TaxonomyTermsField
 from cms.core.blocks import BodyBlock
+from cms.core.embargo import EmbargoMixin
 from cms.core.portal_hooks import portal_hook
 
 
@@ -60,7 +61,7 @@ class NewsPageTag(TaggedItemBase):
     )
 
 
-class NewsPage(Page):
+class NewsPage(EmbargoMixin, Page):
     standfirst = models.TextField(
         _("standfirst"), help_text=_("The opening summary shown under the title and in listings.")
     )
@@ -90,7 +91,7 @@ class NewsPage(Page):
     content_panels = [
         *Page.content_panels,
         FieldPanel("standfirst"),
-        FieldPanel("publication_date"),
+        FieldRowPanel([FieldPanel("publication_date"), FieldPanel("embargo_until")]),
         MultiFieldPanel(
             [FieldPanel("hero_image"), FieldPanel("hero_caption"), FieldPanel("hero_credit")],
             heading=_("Hero image"),
@@ -111,6 +112,7 @@ class NewsPage(Page):
     api_fields = [
         APIField("standfirst"),
         APIField("publication_date"),
+        APIField("embargo_until"),
         APIField("hero_image", serializer=ImageRenditionField("fill-1600x900")),
         APIField("hero_caption"),
         APIField("hero_credit"),

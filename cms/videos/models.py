@@ -38,6 +38,7 @@ from wagtail.models import (
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
+from cms.core.embargo import EmbargoMixin
 from cms.core.portal_hooks import portal_hook
 from pipeline.media.subtitles import Cue
 
@@ -228,6 +229,7 @@ class VideoQuerySet(models.QuerySet["Video"]):
 
 
 class Video(
+    EmbargoMixin,
     TranslatableMixin,
     DraftStateMixin,
     RevisionMixin,
@@ -311,6 +313,7 @@ class Video(
             [
                 FieldRowPanel([FieldPanel("recording_date"), FieldPanel("location")]),
                 FieldRowPanel([FieldPanel("credit"), FieldPanel("copyright_notice")]),
+                FieldPanel("embargo_until"),
                 FieldPanel("usage_terms"),
                 FieldRowPanel([FieldPanel("editorial_use_only"), FieldPanel("no_archive_use")]),
                 FieldPanel("third_party_owner"),
@@ -318,7 +321,7 @@ class Video(
                     [FieldPanel("downloads_disabled"), FieldPanel("downloads_disabled_reason")]
                 ),
             ],
-            heading=_("Recording and rights"),
+            heading=_("Recording, embargo and rights"),
         ),
         MultiFieldPanel(
             [
@@ -343,6 +346,7 @@ class Video(
         SynchronizedField("kind"),
         SynchronizedField("topics"),
         SynchronizedField("recording_date"),
+        SynchronizedField("embargo_until"),
         SynchronizedField("credit"),
         SynchronizedField("copyright_notice"),
         SynchronizedField("editorial_use_only"),
@@ -417,6 +421,27 @@ class Video(
     def is_downloadable(self) -> bool:
         """`VideoQuerySet.downloadable`'s rule, for a video already loaded."""
         return self.live and self.status == VideoMedia.Status.READY
+
+
+class HeldReadyEvent(models.Model):
+    """A video's `video.ready`, held back while the video was under embargo: recorded when
+    the video goes live at the embargo's end (signals.py), so partners hear no earlier."""
+
+    video = models.OneToOneField(
+        Video,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("video"),
+    )
+    held_at = models.DateTimeField(_("held at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("video.ready held by an embargo")
+        verbose_name_plural = _("video.ready events held by an embargo")
+
+    def __str__(self) -> str:
+        return f"video.ready of video {self.video_id}"
 
 
 class ShotListEntry(TranslatableMixin, Orderable):

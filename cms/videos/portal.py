@@ -109,7 +109,8 @@ def video_view(
     """A published video's page in the library's language; its address always carries the
     title's current slug, and a video asked for in another language leads to this one's."""
     video = (
-        Video.objects.live()
+        # django-stubs does not know modelcluster's tag manager ("tags") can be prefetched.
+        Video.objects.live()  # type: ignore[misc]
         .filter(pk=pk, locale_id=library.locale_id)
         .select_related("media", "locale")
         .prefetch_related(

@@ -22,7 +22,7 @@ from pipeline.outbox import record_event
 from pipeline.storage import local_copy
 
 from .events import RenditionData, VideoFailed, VideoReady
-from .models import AudioVersion, Clip, Rendition, VideoMedia
+from .models import AudioVersion, Clip, HeldReadyEvent, Rendition, Video, VideoMedia
 from .player import hls_url
 from .services import delete_files_on_commit
 
@@ -188,9 +188,26 @@ def _store_hls(media: VideoMedia, packaged: Path) -> list[str]:
 
 
 def _record_ready(media: VideoMedia, renditions: list[Rendition]) -> None:
-    data = tuple(RenditionData.of(rendition) for rendition in renditions)
     for video in media.videos.all():  # every locale's asset is ready
-        record_event(VideoReady(id=video.pk, renditions=data, hls_url=hls_url(video)))
+        if video.under_embargo:  # announced when it goes live (`record_held_ready`)
+            HeldReadyEvent.objects.get_or_create(video=video)
+        else:
+            record_event(_ready_event(video, renditions))
+
+
+def record_held_ready(video: Video) -> None:
+    """Record the `video.ready` that `video`'s embargo held back, if any, now that it went
+    live. Media being processed again meanwhile announces itself when it is ready."""
+    if not HeldReadyEvent.objects.filter(video=video).delete()[0]:
+        return
+    media = video.media
+    if media is not None and media.status == VideoMedia.Status.READY:
+        record_event(_ready_event(video, list(media.renditions.all())))
+
+
+def _ready_event(video: Video, renditions: list[Rendition]) -> VideoReady:
+    data = tuple(RenditionData.of(rendition) for rendition in renditions)
+    return VideoReady(id=video.pk, renditions=data, hls_url=hls_url(video))
 
 
 def _fail(media: VideoMedia, reason: str) -> None:

@@ -15,7 +15,8 @@ _LIBRARIES = "_newsroom_video_libraries"
 def published_videos() -> QuerySet[Video]:
     """Live video assets with everything a listing shows, in as few queries as possible."""
     return (
-        Video.objects.live()
+        # django-stubs does not know modelcluster's tag manager ("tags") can be prefetched.
+        Video.objects.live()  # type: ignore[misc]
         .select_related("media", "locale")
         .prefetch_related(
             "media__renditions", "media__audio", "media__subtitles", "shot_list", "tags"

@@ -10,13 +10,15 @@ from pipeline.outbox import record_event
 
 from .events import VideoDeleted, VideoPublished, VideoUnpublished
 from .models import Video
+from .processing import record_held_ready
 
 
 @receiver(published, sender=Video)
 def record_video_published(sender: Any, instance: Video, **kwargs: Any) -> None:
-    if not instance.live:  # scheduled, as for pages
+    if not instance.live:  # scheduled, as for pages (and under embargo: cms/core/embargo.py)
         return
     record_event(VideoPublished.of(instance))
+    record_held_ready(instance)
 
 
 @receiver(unpublished, sender=Video)

@@ -60,6 +60,7 @@ def content(news_index: NewsIndexPage, video: Video) -> dict[str, Any]:
     buffer = io.BytesIO()
     PILImage.new("RGB", (32, 24), "navy").save(buffer, "PNG")
     image = Image.objects.create(title="Flags", file=ImageFile(buffer, name="flags.png"))
+    assert video.media is not None
     clip = Clip.objects.create(media=video.media, rendition="360p", start=0, end=1)
     return {"pages": article.pk, "images": image.pk, "videos": video.pk, "clips": str(clip.pk)}
 

@@ -159,7 +159,7 @@ def test_a_video_is_indexed_when_published_and_removed_when_unpublished_or_delet
     client, indices, search_prefix
 ):
     video = Video(title="Frigate at sea", description="Footage.", locale=Locale.get_default())
-    video.shot_list = [
+    video.shot_list = [  # type: ignore[misc]  # modelcluster's child relation takes a list
         ShotListEntry(start=0, end=2, description="A helicopter lands.", locale=video.locale)
     ]
     video.save()

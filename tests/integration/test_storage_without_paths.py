@@ -68,6 +68,7 @@ def test_a_video_is_processed_clipped_and_downloaded_from_a_storage_without_path
     assert uploaded.status_code == 201, uploaded.content
     video = Video.objects.select_related("media").get(pk=uploaded.json()["id"])
     media = video.media
+    assert media is not None
     with media.source.open("rb") as source:
         assert source.read() == sample.read_bytes()
     probed = video_media_probe_stored(media=media)  # the demo's samples are probed so

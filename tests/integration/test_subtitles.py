@@ -456,6 +456,7 @@ def test_an_editor_adds_a_video_with_its_subtitles_at_once(client, sample_media_
     )
     assert response.status_code == 302, response.context["form"].errors
     video = Video.objects.get(title="Press conference")
+    assert video.media is not None
     assert [(item.language, item.original_filename) for item in video.media.subtitles.all()] == [
         ("fr", "fr.srt")
     ]

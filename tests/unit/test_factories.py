@@ -67,6 +67,7 @@ def test_a_video_is_published_with_ready_media_and_its_rendition():
     assert Video.objects.live().get() == video
     assert video.status == "ready"
     assert video.duration == 75.0
+    assert video.media is not None
     assert list(video.media.renditions.values_list("name", "width", "height")) == [
         ("720p", 1280, 720)
     ]

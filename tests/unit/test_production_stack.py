@@ -33,6 +33,7 @@ def test_the_procfile_runs_each_consumer_group_and_the_rest() -> None:
     assert commands["relay"] == "python manage.py relay_events"
     assert commands["web"].startswith("gunicorn --config docker/gunicorn.conf.py config.wsgi")
     assert commands["worker"].startswith("python manage.py rundramatiq")
+    assert commands["scheduler"] == "python manage.py run_scheduler"
     assert commands["nginx"].startswith("nginx ")
 
 
