@@ -11,7 +11,7 @@ from wagtail.api.utils import get_full_url
 
 from pipeline.events import Event
 
-from .models import Rendition, Video
+from .models import AudioVersion, Rendition, Video
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -52,10 +52,27 @@ class RenditionData:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class AudioData:
+    format: str
+    url: str
+    bytes: int
+
+    @classmethod
+    def of(cls, version: AudioVersion) -> Self:
+        return cls(
+            format=version.format,
+            url=get_full_url(None, version.file.url),
+            bytes=version.bytes,
+        )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class VideoReady(VideoEvent):
     type = "cms.video.ready"
 
     renditions: tuple[RenditionData, ...]
+    # The sound alone, for radio (M4A, MP3); empty for a silent video.
+    audio: tuple[AudioData, ...]
     # The HLS master playlist of the ladder, public while the video is published.
     hls_url: str | None
 

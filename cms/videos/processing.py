@@ -21,7 +21,7 @@ from pipeline.media.renditions import encode_ladder, ladder_for
 from pipeline.outbox import record_event
 from pipeline.storage import local_copy
 
-from .events import RenditionData, VideoFailed, VideoReady
+from .events import AudioData, RenditionData, VideoFailed, VideoReady
 from .models import AudioVersion, Clip, HeldReadyEvent, Rendition, Video, VideoMedia
 from .player import hls_url
 from .services import delete_files_on_commit
@@ -130,7 +130,7 @@ def _create_renditions(media: VideoMedia) -> None:
                 hls_playlist=media.hls_playlist.name,
                 hls_files=streaming,
             )
-            _record_ready(media, stored)
+            _record_ready(media)
             delete_files_on_commit([rendition.file for rendition in previous])
             delete_files_on_commit(previous_streaming)
             delete_files_on_commit(previous_audio)
@@ -187,12 +187,12 @@ def _store_hls(media: VideoMedia, packaged: Path) -> list[str]:
     return names
 
 
-def _record_ready(media: VideoMedia, renditions: list[Rendition]) -> None:
+def _record_ready(media: VideoMedia) -> None:
     for video in media.videos.all():  # every locale's asset is ready
         if video.under_embargo:  # announced when it goes live (`record_held_ready`)
             HeldReadyEvent.objects.get_or_create(video=video)
         else:
-            record_event(_ready_event(video, renditions))
+            record_event(_ready_event(video, media))
 
 
 def record_held_ready(video: Video) -> None:
@@ -202,12 +202,16 @@ def record_held_ready(video: Video) -> None:
         return
     media = video.media
     if media is not None and media.status == VideoMedia.Status.READY:
-        record_event(_ready_event(video, list(media.renditions.all())))
+        record_event(_ready_event(video, media))
 
 
-def _ready_event(video: Video, renditions: list[Rendition]) -> VideoReady:
-    data = tuple(RenditionData.of(rendition) for rendition in renditions)
-    return VideoReady(id=video.pk, renditions=data, hls_url=hls_url(video))
+def _ready_event(video: Video, media: VideoMedia) -> VideoReady:
+    return VideoReady(
+        id=video.pk,
+        renditions=tuple(RenditionData.of(rendition) for rendition in media.renditions.all()),
+        audio=tuple(AudioData.of(version) for version in media.audio.all()),
+        hls_url=hls_url(video),
+    )
 
 
 def _fail(media: VideoMedia, reason: str) -> None:

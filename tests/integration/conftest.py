@@ -20,7 +20,6 @@ import pika
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.core.files import File
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
@@ -33,12 +32,10 @@ from cms.core.models import HomePage
 from cms.news.models import NewsIndexPage, NewsPage
 from cms.videos.models import Video, VideoMedia
 from cms.videos.processing import create_renditions
-from cms.videos.services import video_media_create
-from cms.videos.uploads import video_upload_check
 from pipeline import registry
 from pipeline.broker import connect
 from tests.factories import NewsIndexPageFactory, VideoFactory
-from tests.integration.helpers import index_outbox
+from tests.integration.helpers import index_outbox, stored_media
 
 HOW_TO_START = 'run `make test`, or `make services && eval "$(docker/services.sh env)"`'
 
@@ -126,9 +123,7 @@ def news_index(home: HomePage) -> NewsIndexPage:
 def video(sample_media_dir) -> Video:
     """A published 2 s, 24 fps video (the shared sample) with its renditions made."""
     path = sample_media_dir / "example2.mp4"
-    with path.open("rb") as source:
-        upload = File(source, name=path.name)
-        media = video_media_create(upload=upload, probed=video_upload_check(upload=upload))
+    media = stored_media(path)
     video = VideoFactory.create(title="Meadow", media=media)
     create_renditions(media)
     video.refresh_from_db()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from django.conf import settings
+from django.core.files import File
 from django.db import connection
 from django.utils import timezone
 from elasticsearch import Elasticsearch
@@ -24,6 +25,9 @@ from wagtail.models import Page
 
 from cms.core.events import PageReference
 from cms.news.models import NewsPage
+from cms.videos.models import VideoMedia
+from cms.videos.services import video_media_create
+from cms.videos.uploads import video_upload_check
 from pipeline.dispatch import Outcome, process_events
 from pipeline.events import cloudevent
 from pipeline.models import OutboxEvent
@@ -207,3 +211,10 @@ def video_admin_form(**fields: Any) -> dict[str, Any]:
     }
     data.update(fields)
     return data
+
+
+def stored_media(path: Path) -> VideoMedia:
+    """A video file stored and probed as an upload is, not transcoded yet."""
+    with path.open("rb") as source:
+        upload = File(source, name=path.name)
+        return video_media_create(upload=upload, probed=video_upload_check(upload=upload))

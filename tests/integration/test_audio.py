@@ -6,13 +6,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.core.files import File
 
 from cms.videos.models import Clip, DownloadRecord, Video
 from cms.videos.processing import create_clip, create_renditions
-from cms.videos.services import video_media_create
-from cms.videos.uploads import video_upload_check
+from pipeline.models import OutboxEvent
 from tests.factories import JournalistFactory, VideoFactory, VideoLibraryPageFactory
+from tests.integration.helpers import stored_media
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +51,12 @@ def test_a_video_with_sound_gets_m4a_copied_from_the_ladder_and_mp3(video):
     m4a_packets = _audio_packets(Path(versions["m4a"].file.path))
     assert m4a_packets
     assert m4a_packets == _audio_packets(rendition)
+    # Partners hear of them with the renditions.
+    [ready] = OutboxEvent.objects.filter(type="cms.video.ready", subject=f"videos/{video.pk}")
+    assert {item["format"]: item["bytes"] for item in ready.data["audio"]} == {
+        audio_format: version.bytes for audio_format, version in versions.items()
+    }
+    assert all(item["url"].endswith(f".{item['format']}") for item in ready.data["audio"])
 
 
 def test_audio_is_listed_and_downloaded_like_the_renditions(client, video):
@@ -111,14 +116,14 @@ def test_a_silent_video_has_no_audio_versions(client, tmp_path):
          "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(source)],
         check=True,
     )  # fmt: skip
-    with source.open("rb") as file:
-        upload = File(file, name=source.name)
-        media = video_media_create(upload=upload, probed=video_upload_check(upload=upload))
+    media = stored_media(source)
     silent = VideoFactory.create(title="Silent", media=media)
     create_renditions(media)
     media.refresh_from_db()
     assert media.status == "ready"
     assert not media.audio.exists()
+    [ready] = OutboxEvent.objects.filter(type="cms.video.ready", subject=f"videos/{silent.pk}")
+    assert ready.data["audio"] == []
     assert client.get(f"/api/v2/videos/{silent.pk}/").json()["audio"] == []
     client.force_login(JournalistFactory.create())
     refused = client.post(

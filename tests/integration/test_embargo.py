@@ -13,15 +13,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.core.management import call_command
 from django.utils import timezone
 
 from cms.news.models import NewsPage
 from cms.videos.models import HeldReadyEvent, Video
 from cms.videos.processing import create_renditions
-from cms.videos.services import video_media_create
-from cms.videos.uploads import video_upload_check
 from pipeline.models import OutboxEvent
 from tests.factories import (
     EditorFactory,
@@ -30,7 +27,7 @@ from tests.factories import (
     VideoFactory,
     VideoLibraryPageFactory,
 )
-from tests.integration.helpers import video_admin_form
+from tests.integration.helpers import stored_media, video_admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -130,10 +127,7 @@ def test_an_embargo_cannot_be_put_on_what_is_public_already(news_index):
 @pytest.fixture
 def media(sample_media_dir):
     """The shared 2 s sample, stored and probed, not transcoded yet."""
-    path = sample_media_dir / "example2.mp4"
-    with path.open("rb") as source:
-        upload = File(source, name=path.name)
-        return video_media_create(upload=upload, probed=video_upload_check(upload=upload))
+    return stored_media(sample_media_dir / "example2.mp4")
 
 
 def test_a_video_under_embargo_is_not_public_downloadable_or_announced_until_its_time(

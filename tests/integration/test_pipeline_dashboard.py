@@ -15,7 +15,6 @@ import pika
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.core.files import File
 from django.core.management import call_command
 from django.utils import timezone
 from dramatiq.common import dq_name, xq_name
@@ -28,8 +27,6 @@ from cms.core.events import PagePublished
 from cms.operations.models import PipelinePart
 from cms.videos.jobs import transcode_video
 from cms.videos.models import VideoMedia
-from cms.videos.services import video_media_create
-from cms.videos.uploads import video_upload_check
 from pipeline.consumer import Consumer
 from pipeline.models import OutboxEvent
 from pipeline.outbox import record_event
@@ -45,6 +42,7 @@ from tests.integration.helpers import (
     page_event,
     publish_news_page,
     sign_in_editor,
+    stored_media,
     temporary_group,
     wait_for,
 )
@@ -253,9 +251,7 @@ def media_queue(monkeypatch, amqp_channel) -> Iterator[str]:
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_video_is_processed_again_and_gets_ready(client, sample_media_dir, media_queue):
     path = sample_media_dir / "example2.mp4"
-    with path.open("rb") as source:
-        upload = File(source, name=path.name)
-        media = video_media_create(upload=upload, probed=video_upload_check(upload=upload))
+    media = stored_media(path)
     video = VideoFactory.create(title="Harbour", media=media)
     VideoMedia.objects.filter(pk=media.pk).update(
         status=VideoMedia.Status.FAILED, error="No space left on device"

@@ -9,19 +9,16 @@ from pathlib import Path
 
 import dramatiq
 import pytest
-from django.core.files import File
 from django.utils.html import escape
 from PIL import Image
 
 from cms.videos.models import Video, VideoMedia
 from cms.videos.processing import create_renditions
-from cms.videos.services import video_media_create
-from cms.videos.uploads import video_upload_check
 from pipeline.dispatch import process_event
 from pipeline.media.renditions import Rung, encode_ladder, ladder_for
 from pipeline.models import OutboxEvent
 from tests.factories import EditorFactory, VideoFactory
-from tests.integration.helpers import first_cluster, subprocess_environment, wait_for
+from tests.integration.helpers import first_cluster, stored_media, subprocess_environment, wait_for
 
 
 @pytest.mark.parametrize(
@@ -59,9 +56,7 @@ def _probe(path: Path) -> dict:
 
 
 def _media(path: Path, title: str = "Sample") -> VideoMedia:
-    with path.open("rb") as source:
-        upload = File(source, name=path.name)
-        media = video_media_create(upload=upload, probed=video_upload_check(upload=upload))
+    media = stored_media(path)
     VideoFactory.create(title=title, media=media)
     return media
 

@@ -106,16 +106,20 @@ def test_every_documented_event_has_a_type_in_the_code(document):
 
 
 def test_an_event_gives_its_subject_and_its_data_as_json_values():
-    from cms.videos.events import RenditionData, VideoReady
+    from cms.videos.events import AudioData, RenditionData, VideoReady
 
     rendition = RenditionData(name="720p", width=1280, height=720, url="http://x/720.mp4", bytes=9)
-    event = VideoReady(id=7, renditions=(rendition,), hls_url="http://x/hls/master.m3u8")
+    audio = AudioData(format="mp3", url="http://x/a.mp3", bytes=4)
+    event = VideoReady(
+        id=7, renditions=(rendition,), audio=(audio,), hls_url="http://x/hls/master.m3u8"
+    )
     assert event.subject == "videos/7"
     assert event.data() == {
         "id": 7,
         "renditions": [
             {"name": "720p", "width": 1280, "height": 720, "url": "http://x/720.mp4", "bytes": 9}
         ],
+        "audio": [{"format": "mp3", "url": "http://x/a.mp3", "bytes": 4}],
         "hls_url": "http://x/hls/master.m3u8",
     }
 
