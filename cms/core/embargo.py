@@ -11,6 +11,7 @@ revision's `with_content_json`: that is where the embargo moves `go_live_at`. `m
 run_scheduler` (the production stack's `scheduler` process) publishes it when it ends.
 """
 
+from datetime import datetime
 from typing import Any, Self
 
 from django.core.exceptions import ValidationError
@@ -33,7 +34,9 @@ class EmbargoMixin(models.Model):
         ),
     )
 
-    live: bool  # DraftStateMixin's (Page's)
+    # DraftStateMixin's (Page's):
+    live: bool
+    go_live_at: datetime | None
 
     class Meta:
         abstract = True
@@ -54,11 +57,19 @@ class EmbargoMixin(models.Model):
                     )
                 }
             )
+        # In the form already, so that the admin says "scheduled", not "published".
+        self._go_live_after_embargo()
 
     def with_content_json(self, content: dict[str, Any]) -> Self:
         """The object as a revision holds it, its go-live moved to the embargo's end: the
         publish that reads it schedules it rather than making it live."""
         obj = super().with_content_json(content)  # type: ignore[misc]
-        if obj.under_embargo and (obj.go_live_at is None or obj.go_live_at < obj.embargo_until):
-            obj.go_live_at = obj.embargo_until
+        obj._go_live_after_embargo()
         return obj
+
+    def _go_live_after_embargo(self) -> None:
+        embargo = self.embargo_until
+        if embargo is None or embargo <= timezone.now():
+            return
+        if self.go_live_at is None or self.go_live_at < embargo:
+            self.go_live_at = embargo

@@ -20,6 +20,8 @@ class VideoViewSet(SnippetViewSet):
         Column("status", label=_("Processing"), accessor="get_status_display"),
         Column("duration", label=_("Duration (s)"), accessor="duration"),
         "locale",
+        # The date itself: Wagtail's DateColumn says "just now" of any time to come.
+        Column("embargo_until", label=_("Embargo until"), sort_key="embargo_until"),
         UpdatedAtColumn(),
     ]
     list_filter = ["locale", "live", "media__status"]

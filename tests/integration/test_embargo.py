@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from cms.news.models import NewsPage
 from cms.videos.models import HeldReadyEvent, Video
@@ -210,6 +212,13 @@ def test_publishing_under_embargo_in_the_admin_schedules_the_video(client, media
     assert video.embargo_until == embargo.replace(second=0, microsecond=0)
     assert video.get_latest_revision().approved_go_live_at == video.embargo_until
     assert "cms.video.published" not in _events(f"videos/{video.pk}")
+    listing = client.get("/admin/snippets/videos/video/").content.decode()
+    table = BeautifulSoup(listing, "html.parser").select_one("table.listing")
+    assert table is not None
+    headings = [th.get_text(strip=True) for th in table.select("thead th")]
+    cells = [td.get_text(strip=True) for td in table.select("tbody tr td")]
+    embargo_shown = cells[headings.index("Embargo until")]
+    assert embargo_shown == date_format(timezone.localtime(embargo), "DATETIME_FORMAT")
 
 
 def test_the_admin_refuses_an_embargo_on_a_published_video(client, media):
