@@ -32,6 +32,8 @@ demo: install  ## Migrate, print an admin login and serve http://127.0.0.1:8000 
 	$(MANAGE) load_demo
 	$(MANAGE) create_demo_admin
 	@echo "Wagtail admin: http://127.0.0.1:8000/admin/   site: http://127.0.0.1:8000/"
+	@# The scheduler publishes what is scheduled, and lifts embargoes, beside the server.
+	$(MANAGE) run_scheduler & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 up: install  ## The production stack (nginx, gunicorn, relay, consumers, workers) on the running services
