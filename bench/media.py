@@ -13,6 +13,20 @@
 
 (c) Packaging the ladder of (a) as HLS (`package_hls`, no re-encoding) against the time (a)
     took to encode it.
+
+(d) An hour-long source, with `--hour` (`--only-hour` runs only this section):
+
+    .venv/bin/python bench/media.py --only-hour --runs 3
+
+    A 60-minute 1080p source with sound (bench/long_source.py: one minute encoded like our
+    renditions, joined 60 times with `-c copy`; 256 MB, made in half a minute). A 10 s
+    clip at minute 1 and at minute 55 (`cut_clip`, as in (b)) against each other (target:
+    at most 1.2 times) and against `-c copy` at the same point (target: at most 3 times),
+    with the peak memory of this process and its ffmpeg children while cutting. The ladder
+    of the whole hour would take most of an hour on two cores: it is encoded from 1- and
+    5-minute sources made the same way, for its speed and its peak memory against the
+    source's length (target: at most 500 MB), and the hour's time is projected, not
+    measured.
 """
 
 import argparse
@@ -33,7 +47,9 @@ import django
 
 django.setup()
 
-from pipeline.media.clips import cut_clip  # noqa: E402
+from bench.long_source import FRAME_RATE, long_source  # noqa: E402
+from bench.memory import PeakMemory, megabytes  # noqa: E402
+from pipeline.media.clips import cut_clip, frame_index  # noqa: E402
 from pipeline.media.hls import Variant, package_hls  # noqa: E402
 from pipeline.media.renditions import AUDIO, ENCODER, Rung, encode_ladder, ladder_for  # noqa: E402
 
@@ -85,29 +101,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Media benchmark")
     parser.add_argument("--source", type=Path, default=SHARED_MEDIA / "big_buck_bunny_0_30.webm")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--hour", action="store_true", help="also (d), the hour-long source")
+    parser.add_argument("--only-hour", action="store_true", help="only (d)")
     args = parser.parse_args()
-    width, height, duration = probe_size(args.source)
+    if not args.only_hour:
+        bench_short_source(args.source, args.runs)
+    if args.hour or args.only_hour:
+        bench_hour(args.runs)
+
+
+def bench_short_source(source: Path, runs: int) -> None:
+    """(a), (b) and (c) on `source`."""
+    width, height, duration = probe_size(source)
     rungs = ladder_for(width, height, 0)
     print(
-        f"source {args.source.name}: {width}×{height}, {duration:.1f} s; "
-        f"ladder {', '.join(r.name for r in rungs)}; best of {args.runs}"
+        f"source {source.name}: {width}×{height}, {duration:.1f} s; "
+        f"ladder {', '.join(r.name for r in rungs)}; best of {runs}"
     )
 
     def ours() -> None:
-        folder, _encoded = encode_ladder(args.source, rungs, duration, True)
+        folder, _encoded = encode_ladder(source, rungs, duration, True)
         shutil.rmtree(folder)
 
     def bare() -> None:
         folder = Path(tempfile.mkdtemp(prefix="bare-ladder-"))
-        bare_ladder(args.source, rungs, folder)
+        bare_ladder(source, rungs, folder)
         shutil.rmtree(folder)
 
-    bare_time = best_of(args.runs, bare)
-    our_time = best_of(args.runs, ours)
+    bare_time = best_of(runs, bare)
+    our_time = best_of(runs, ours)
     print(f"bare ffmpeg ladder: {bare_time:.2f} s")
     print(f"our ladder:         {our_time:.2f} s ({our_time / bare_time:.2f}× the bare command)")
-    bench_hls(args.source, rungs, duration, our_time, args.runs)
-    bench_clip(args.source, duration, args.runs)
+    bench_hls(source, rungs, duration, our_time, runs)
+    bench_clip(source, duration, runs)
 
 
 def bench_hls(
@@ -178,6 +204,84 @@ def bench_clip(source: Path, duration: float, runs: int) -> None:
         )
     finally:
         shutil.rmtree(work)
+
+
+def bench_hour(runs: int) -> None:
+    """(d) The hour-long source: clips at minute 1 and minute 55, the ladder's speed and
+    memory from 1- and 5-minute sources, the hour's ladder time projected."""
+    work = Path(tempfile.mkdtemp(prefix="bench-hour-"))
+    try:
+        started = time.perf_counter()
+        hour = long_source(work, minutes=60)
+        made = time.perf_counter() - started
+        width, height, duration = probe_size(hour)
+        print(
+            f"(d) hour-long source: {width}×{height}, {duration:.3f} s (ffprobe), "
+            f"{megabytes(hour.stat().st_size)}, picture and sound continuous; made in "
+            f"{made:.0f} s (one minute encoded, joined 60 times); best of {runs}"
+        )
+        bench_hour_clips(hour, long_source(work, minutes=1), work / "clip.mp4", runs)
+        bench_hour_ladder(work)
+    finally:
+        shutil.rmtree(work)
+
+
+def bench_hour_clips(hour: Path, minute: Path, out: Path, runs: int) -> None:
+    """A 10 s clip at minute 1 and at minute 55 of the hour (off the keyframes, as in (b))."""
+    ours_at, copy_at = {}, {}
+    for label, start in (("minute 1", 60.3), ("minute 55", 3300.3)):
+
+        def ours(start: float = start) -> None:
+            cut_clip(hour, start, start + 10, out, has_audio=True)
+
+        def copy(start: float = start) -> None:
+            ffmpeg_args = ["-ss", str(start), "-i", str(hour), "-t", "10", "-c", "copy", str(out)]
+            subprocess.run(["ffmpeg", "-v", "error", "-y", *ffmpeg_args], check=True)
+
+        copy_at[label], ours_at[label] = best_of(runs, copy), best_of(runs, ours)
+        with PeakMemory() as peak:
+            ours()
+        print(
+            f"10 s clip at {label} of the hour, -c copy: {copy_at[label]:.2f} s; ours: "
+            f"{ours_at[label]:.2f} s ({ours_at[label] / copy_at[label]:.2f}× the copy; "
+            f"target <= 3×); peak RSS {megabytes(peak.tree)} (this process and its children)"
+        )
+    ratio = ours_at["minute 55"] / ours_at["minute 1"]
+    print(f"10 s clip, ours, minute 55 ÷ minute 1: {ratio:.2f}× (target <= 1.2×)")
+    # The one part of a clip's work that grows with the file: reading its frame index.
+    hour_index = best_of(runs, lambda: frame_index(hour))
+    minute_index = best_of(runs, lambda: frame_index(minute))
+    print(
+        f"frame index of the hour: {hour_index * 1000:.0f} ms "
+        f"(of a minute made the same way: {minute_index * 1000:.1f} ms)"
+    )
+
+
+def bench_hour_ladder(work: Path) -> None:
+    """Our ladder (`encode_ladder`, 1080p, 720p, 360p) of 1- and 5-minute sources made like
+    the hour: speed, progress and peak memory against length; the hour's time projected."""
+    rungs = ladder_for(1920, 1080, 0)
+    fps = 0.0
+    for minutes in (1, 5):
+        source = long_source(work, minutes=minutes)
+        reported: list[int] = []
+        with PeakMemory() as peak:
+            started = time.perf_counter()
+            folder, _encoded = encode_ladder(source, rungs, minutes * 60.0, True, reported.append)
+            seconds = time.perf_counter() - started
+        shutil.rmtree(folder)
+        fps = minutes * 60 * FRAME_RATE / seconds
+        print(
+            f"our ladder of a {minutes}-minute 1080p source: {seconds:.0f} s, {fps:.1f} frames/s; "
+            f"progress {len(reported)} updates, {reported[0]}…{reported[-1]} %; peak RSS "
+            f"{megabytes(peak.tree)} in all, ffmpeg {megabytes(peak.largest_child)}, "
+            f"this process {megabytes(peak.own)} (target <= 500 MB)"
+        )
+    hours = 3600 * FRAME_RATE / fps / 3600
+    print(
+        f"our ladder of the hour: not run; projected at the 5-minute source's speed: "
+        f"{hours:.1f} h on {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":
