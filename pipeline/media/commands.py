@@ -43,14 +43,21 @@ def run_with_progress(
     )
     assert process.stdout is not None  # noqa: S101  # stdout=PIPE
     reported = -1
-    for line in process.stdout:
-        key, _separator, value = line.strip().partition("=")
-        if key == "out_time_us" and value.isdigit() and duration > 0:
-            percent = min(99, int(int(value) / 1_000_000 / duration * 100))
-            if percent > reported:
-                reported = percent
-                on_progress(percent)
-    _out, errors = process.communicate()
+    try:
+        for line in process.stdout:
+            key, _separator, value = line.strip().partition("=")
+            if key == "out_time_us" and value.isdigit() and duration > 0:
+                percent = min(99, int(int(value) / 1_000_000 / duration * 100))
+                if percent > reported:
+                    reported = percent
+                    on_progress(percent)
+        _out, errors = process.communicate()
+    except BaseException:
+        # Interrupted (the job's time limit, a shutdown, a progress update that failed):
+        # ffmpeg must not go on encoding an hour for nobody, into a folder removed.
+        process.kill()
+        process.communicate()
+        raise
     if process.returncode != 0:
         tail = "\n".join(errors.strip().splitlines()[-5:])
         raise TranscodeError(

@@ -1,16 +1,18 @@
 """An hour-long 1080p source: uploaded streamed in bounded memory, clipped exactly at minute 55.
 
 The source is made at test time (bench/long_source.py: one minute of lavfi picture and sound
-encoded like our renditions, joined 60 times without re-encoding; 256 MB, 20 s). Its ladder
-is not encoded here: that takes about 50 minutes on two cores (`bench/media.py --hour`
-projects it from shorter sources). Being encoded with the renditions' own settings, the
-source is cut as a rendition is (spliced), and as an original is (the clip job, re-encoding
-the range).
+encoded like our renditions, joined 60 times without re-encoding; 256 MB, 20 s). Its whole
+ladder takes about 50 minutes on two cores (`bench/media.py --hour` projects it from shorter
+sources): here it is encoded until its progress says 1 % of the hour, then interrupted as a
+time limit would. Being encoded with the renditions' own settings, the source is cut as a
+rendition is (spliced), and as an original is (the clip job, re-encoding the range).
 """
 
 import filecmp
 import io
+import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -32,6 +34,7 @@ from cms.videos.processing import create_clip
 from cms.videos.services import video_media_create
 from pipeline.media.clips import cut_clip
 from pipeline.media.probe import probe
+from pipeline.media.renditions import encode_ladder, ladder_for
 from tests.factories import UserFactory
 
 from .helpers import video_frame_count
@@ -131,6 +134,46 @@ def test_the_clip_job_cuts_minute_55_of_an_hour_long_original_frame_accurately(h
     finally:
         clip.file.delete(save=False)
         media.source.delete(save=False)
+
+
+class Interrupted(Exception):
+    """What the job's time limit or a worker's shutdown raises in the middle of a ladder."""
+
+
+def test_the_ladder_of_an_hour_long_source_reports_progress_and_stops_when_interrupted(
+    hour_source,
+):
+    reported: list[int] = []
+
+    def on_progress(percent: int) -> None:
+        reported.append(percent)
+        if percent >= 1:  # 36 s of the hour encoded, in every rung
+            raise Interrupted
+
+    rungs = ladder_for(1920, 1080, 0)
+    assert [rung.name for rung in rungs] == ["1080p", "720p", "360p"]
+    folders_before = set(Path(tempfile.gettempdir()).glob("newsroom-renditions-*"))
+    with pytest.raises(Interrupted):
+        encode_ladder(hour_source, rungs, 3600.0, True, on_progress)
+    assert reported == [0, 1]  # whole percents of the hour, as the admin shows them
+    # Nothing goes on for nobody: no ffmpeg of ours is left running, no folder behind.
+    assert _child_commands() == []
+    assert set(Path(tempfile.gettempdir()).glob("newsroom-renditions-*")) == folders_before
+
+
+def _child_commands() -> list[str]:
+    """The command names of this process's children still running."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            name = stat.read_text().split("(", 1)[1].rsplit(")", 1)[0]
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        state, parent = fields[0], int(fields[1])
+        if parent == os.getpid() and state != "Z":
+            children.append(name)
+    return children
 
 
 def _assert_frames_are_the_sources(clip: Path, source: Path) -> None:
