@@ -4,9 +4,10 @@ through Django's storage API alone, so that any storage backend serves by settin
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
+from django.core.files.storage import Storage
 from django.db.models.fields.files import FieldFile
 
 # Large enough for a few system calls per megabyte, small enough to keep memory flat.
@@ -45,3 +46,19 @@ def _stored_name(file: FieldFile) -> str:
     if not file.name:
         raise ValueError("No file is stored in this field.")
     return file.name
+
+
+def remove_empty_folders(storage: Storage, folder: str) -> None:
+    """Remove `folder` of `storage` and the folders in it, deepest first, where they are
+    empty: a local storage keeps a deleted file's folder (object storages have no folders,
+    nothing to do). A folder something still lives in stays."""
+    try:
+        root = Path(storage.path(folder))
+    except NotImplementedError:
+        return
+    if not root.is_dir():
+        return
+    inner = [path for path in root.rglob("*") if path.is_dir()]
+    for path in [*sorted(inner, key=lambda path: len(path.parts), reverse=True), root]:
+        with suppress(OSError):  # not empty
+            path.rmdir()

@@ -1,9 +1,11 @@
 """Processing a video's media: the rendition ladder, its status, progress and events."""
 
 import logging
+import posixpath
 import shutil
 import tempfile
 import uuid
+from contextlib import ExitStack
 from copy import copy
 from pathlib import Path
 
@@ -19,12 +21,12 @@ from pipeline.media.frames import poster_jpeg, thumbnail_strip_jpeg
 from pipeline.media.hls import MASTER_PLAYLIST, Variant, package_hls
 from pipeline.media.renditions import encode_ladder, ladder_for
 from pipeline.outbox import record_event
-from pipeline.storage import local_copy
+from pipeline.storage import local_copy, remove_empty_folders
 
 from .events import AudioData, RenditionData, VideoFailed, VideoReady
 from .models import AudioVersion, Clip, HeldReadyEvent, Rendition, Video, VideoMedia
 from .player import hls_url
-from .services import delete_files_on_commit
+from .services import delete_files_on_commit, delete_hls_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +102,7 @@ def _create_renditions(media: VideoMedia) -> None:
             return
         with transaction.atomic():
             previous = list(media.renditions.all())
-            previous_streaming = media.hls_stored_files()
+            delete_hls_on_commit(media)  # the presentation until now, once this commits
             previous_audio = [version.file for version in media.audio.all()]
             media.audio.all().delete()
             for audio_file in sound:
@@ -132,17 +134,68 @@ def _create_renditions(media: VideoMedia) -> None:
             )
             _record_ready(media)
             delete_files_on_commit([rendition.file for rendition in previous])
-            delete_files_on_commit(previous_streaming)
             delete_files_on_commit(previous_audio)
     except BaseException:
         _delete_files(stored)  # the rows rolled back: no file without its row
         for version in stored_audio:
             version.file.delete(save=False)
-        for name in streaming:
-            media.hls_playlist.storage.delete(name)
+        _discard_hls(media, streaming)
         raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def complete_media(media: VideoMedia) -> bool:
+    """Give ready media processed before streaming and audio existed its HLS presentation
+    and, if it has sound, its audio versions, made from its stored renditions (copied, not
+    encoded again), and announce it ready again with them (`video.ready`). False when it
+    lacked neither; TranscodeError if ffmpeg refuses (the media stays ready as it was)."""
+    renditions = list(media.renditions.all())  # tallest first
+    if media.status != VideoMedia.Status.READY or media.duration is None or not renditions:
+        return False
+    lacks_hls = not media.hls_files
+    lacks_audio = media.has_audio and not media.audio.exists()
+    if not (lacks_hls or lacks_audio):
+        return False
+    folder = Path(tempfile.mkdtemp(prefix="newsroom-complete-"))
+    streaming: list[str] = []
+    stored_audio: list[AudioVersion] = []
+    try:
+        with ExitStack() as copies:
+            paths = [copies.enter_context(local_copy(rendition.file)) for rendition in renditions]
+            master = (
+                package_hls(
+                    [
+                        Variant(r.name, path, r.width, r.height)
+                        for r, path in zip(renditions, paths, strict=True)
+                    ],
+                    folder / "hls",
+                    duration=media.duration,
+                    has_audio=media.has_audio,
+                )
+                if lacks_hls
+                else None
+            )
+            sound = (
+                extract_audio(paths[0], folder / "audio", media.duration) if lacks_audio else []
+            )
+        with transaction.atomic():
+            for audio_file in sound:
+                stored_audio.append(_store_audio(media, audio_file))
+            if master is not None:
+                streaming = _store_hls(media, master.parent)
+                VideoMedia.objects.filter(pk=media.pk).update(
+                    hls_playlist=media.hls_playlist.name, hls_files=streaming
+                )
+            _record_ready(media)
+    except BaseException:
+        for version in stored_audio:
+            version.file.delete(save=False)
+        _discard_hls(media, streaming)
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return True
 
 
 def _store_pictures(media: VideoMedia, tallest: Path, smallest: Path) -> None:
@@ -181,10 +234,21 @@ def _store_hls(media: VideoMedia, packaged: Path) -> list[str]:
     except BaseException:
         for name in names:
             storage.delete(name)
+        remove_empty_folders(storage, folder)
         raise
     media.hls_playlist.name = f"{folder}/{MASTER_PLAYLIST}"
     media.hls_files = names
     return names
+
+
+def _discard_hls(media: VideoMedia, names: list[str]) -> None:
+    """Delete the files `_store_hls` stored (`names`, under the folder it named) and that
+    folder, when the rows that list them rolled back."""
+    if names:
+        storage = media.hls_playlist.storage
+        for name in names:
+            storage.delete(name)
+        remove_empty_folders(storage, posixpath.dirname(media.hls_playlist.name))
 
 
 def _record_ready(media: VideoMedia) -> None:

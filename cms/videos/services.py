@@ -1,5 +1,6 @@
 """Writes on video assets, used by the admin, the API and the demo loader."""
 
+import posixpath
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from wagtail.api.utils import get_full_url
 from cms.core.exceptions import DomainError
 from pipeline.media.probe import ProbeResult, probe
 from pipeline.outbox import record_event
-from pipeline.storage import local_copy
+from pipeline.storage import local_copy, remove_empty_folders
 
 from .events import VideoUploaded
 from .models import Clip, DownloadRecord, Video, VideoMedia
@@ -107,13 +108,14 @@ def video_media_delete_unused(media_ids: list[int]) -> int:
             media.poster,
             media.thumbnail_strip,
             *(rendition.file for rendition in media.renditions.all()),
-            *media.hls_stored_files(),
             *(version.file for version in media.audio.all()),
         ]
         if field
     ]
     VideoMedia.objects.filter(pk__in=[media.pk for media in unused]).delete()
     delete_files_on_commit(files)
+    for media in unused:
+        delete_hls_on_commit(media)
     return len(unused)
 
 
@@ -127,6 +129,15 @@ def delete_files_on_commit(files: list[FieldFile]) -> None:
             storage.delete(name)
 
     transaction.on_commit(delete_files)
+
+
+def delete_hls_on_commit(media: VideoMedia) -> None:
+    """Remove `media`'s HLS presentation as it is now, its files and then its folder, once
+    this transaction commits (the media may get a new one meanwhile)."""
+    storage, folder = media.hls_playlist.storage, posixpath.dirname(media.hls_playlist.name)
+    delete_files_on_commit(media.hls_stored_files())
+    if folder:  # after the files: on_commit runs its callbacks in order
+        transaction.on_commit(lambda: remove_empty_folders(storage, folder))
 
 
 @transaction.atomic

@@ -343,4 +343,5 @@ def test_processing_again_replaces_the_presentation_and_then_deletes_the_old_one
     for callback in callbacks:
         callback()
     assert not any(storage.exists(name) for name in old)
+    assert not Path(storage.path(_folder(video.media))).exists()  # no empty folders left
     assert all(storage.exists(name) for name in media.hls_files)

@@ -292,6 +292,7 @@ def test_deleting_the_last_video_of_a_media_removes_its_files(
     ]
     assert len(files) == 5 + 7 + 2
     assert all(path.exists() for path in files)
+    presentation = Path(media.hls_playlist.path).parent
     video = media.videos.get()
     client.force_login(EditorFactory.create())
 
@@ -301,6 +302,7 @@ def test_deleting_the_last_video_of_a_media_removes_its_files(
     assert response.status_code == 302
     assert not VideoMedia.objects.filter(pk=media.pk).exists()
     assert not any(path.exists() for path in files)
+    assert not presentation.exists()  # nor the HLS folder, with its folders per rendition
 
 
 @pytest.mark.django_db
